@@ -1,0 +1,77 @@
+"""Chunked SSD scan in plain PyTorch: the vectorized CPU path of the Mamba-2 selective scan.
+
+Because A is a scalar per head, the scan inside a chunk of T tokens is a masked matmul
+(C Bᵀ ∘ decay) X, and chunks talk only through a (p, n) state per head. Work is
+O(L T (n + p)) in matmuls plus a loop over L/T chunks (never over L). Segment ids reset the
+state exactly like Mamba-2's ``seq_idx``: decay terms between tokens of different segments are
+zeroed, so packed sequences never see each other.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def ssd_scan_chunked(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, chunk_size: int = 64,
+                     segment_ids: Tensor | None = None, initial_state: Tensor | None = None,
+                     ) -> tuple[Tensor, Tensor]:
+    """Chunked selective scan; same arguments and results as ``ssd_scan_reference``."""
+    b, length, h, p = x.shape
+    g, n = B.shape[-2:]
+    T = chunk_size
+    pad = (-length) % T
+    if segment_ids is None:
+        segment_ids = torch.zeros(b, length, dtype=torch.long, device=x.device)
+    if pad:
+        # dt = 0 on padding: no decay and no input, so the final state is unchanged.
+        x = F.pad(x, (0, 0, 0, 0, 0, pad))
+        dt = F.pad(dt, (0, 0, 0, pad))
+        B = F.pad(B, (0, 0, 0, 0, 0, pad))
+        C = F.pad(C, (0, 0, 0, 0, 0, pad))
+        segment_ids = torch.cat([segment_ids, segment_ids[:, -1:].expand(b, pad)], dim=1)
+    c = x.shape[1] // T
+    x = x.reshape(b, c, T, h, p)
+    dt = dt.reshape(b, c, T, h)
+    B = B.reshape(b, c, T, g, n)
+    C = C.reshape(b, c, T, g, n)
+    seg = segment_ids.reshape(b, c, T)
+
+    a_cum = torch.cumsum(dt * A, dim=2)  # (b, c, T, h) log-decay from chunk start
+    xdt = x * dt[..., None]  # (b, c, T, h, p)
+    rep = h // g
+
+    # Intra-chunk: y_i = Σ_{j<=i, same segment} (C_i·B_j) exp(a_i - a_j) dt_j x_j.
+    same = seg[:, :, :, None] == seg[:, :, None, :]  # (b, c, T, T)
+    causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+    visible = (same & causal)[:, :, None]  # (b, c, 1, T, T)
+    a_h = a_cum.permute(0, 1, 3, 2)  # (b, c, h, T)
+    log_decay = (a_h[..., :, None] - a_h[..., None, :]).masked_fill(~visible, float("-inf"))
+    decay = torch.exp(log_decay)  # (b, c, h, T, T)
+    cb = torch.einsum("bcign,bcjgn->bcgij", C, B)  # (b, c, g, T, T)
+    cb = cb.repeat_interleave(rep, dim=2) if rep > 1 else cb  # (b, c, h, T, T)
+    y = torch.einsum("bchij,bcjhp->bcihp", cb * decay, xdt)  # (b, c, T, h, p)
+
+    # Chunk states: contribution of each chunk to the state at its own end.
+    last_seg = seg[:, :, -1:]  # (b, c, 1)
+    to_end = torch.exp(a_cum[:, :, -1:, :] - a_cum) * (seg == last_seg)[..., None]  # (b, c, T, h)
+    Bh = B.repeat_interleave(rep, dim=3) if rep > 1 else B  # (b, c, T, h, n)
+    chunk_states = torch.einsum("bcjhn,bcjh,bcjhp->bchpn", Bh, to_end, xdt)  # (b, c, h, p, n)
+
+    # State passing across chunks: a loop over L/T chunks, each a (b, h, p, n) update.
+    prev_last = torch.cat([seg[:, :1, 0], seg[:, :-1, -1]], dim=1)  # (b, c) segment before each chunk
+    carries = (seg[:, :, -1] == prev_last).to(x.dtype)[..., None] * torch.exp(a_cum[:, :, -1, :])  # (b, c, h)
+    state = x.new_zeros(b, h, p, n) if initial_state is None else initial_state.to(x.dtype)
+    incoming = []
+    for ci in range(c):
+        incoming.append(state)
+        state = carries[:, ci, :, None, None] * state + chunk_states[:, ci]
+    incoming = torch.stack(incoming, dim=1)  # (b, c, h, p, n)
+
+    # Contribution of the incoming state to each token, while still in the incoming segment.
+    Ch = C.repeat_interleave(rep, dim=3) if rep > 1 else C  # (b, c, T, h, n)
+    from_start = torch.exp(a_cum) * (seg == prev_last[..., None])[..., None]  # (b, c, T, h)
+    y = y + torch.einsum("bcihn,bchpn,bcih->bcihp", Ch, incoming, from_start)
+    y = y.reshape(b, c * T, h, p)[:, :length]
+    return y, state

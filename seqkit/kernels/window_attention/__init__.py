@@ -1,0 +1,18 @@
+"""Sliding-window attention with global sinks (LM-Infinite Λ-mask): dispatching entry point."""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+from seqkit.kernels.window_attention.blocked import window_attention_blocked
+from seqkit.kernels.window_attention.reference import window_attention_reference
+
+__all__ = ["window_attention", "window_attention_blocked", "window_attention_reference"]
+
+
+def window_attention(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
+                     segment_ids: Tensor | None = None, n_sinks: int = 0, q_far: Tensor | None = None,
+                     k_far: Tensor | None = None) -> Tensor:
+    """Windowed attention (B, H, L, d) → (B, H, L, d); see ``window_attention_reference``."""
+    return window_attention_blocked(q, k, v, window=window, causal=causal, segment_ids=segment_ids,
+                                    n_sinks=n_sinks, q_far=q_far, k_far=k_far)

@@ -1,0 +1,66 @@
+"""The token-mixer contract shared by every backbone (DESIGN.md §2).
+
+A mixer maps ``x: (B, L, D)`` to ``(B, L, D)``. Mixers differ only in which tokens mix and how;
+the calling convention is the same so a backbone spec can name any of them per layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+MixerState = dict[str, Any]
+
+
+class TokenMixer(nn.Module):
+    """Base class: ``forward`` for training/scoring, ``init_state``/``step`` for O(1) decoding.
+
+    Subclasses set ``d_model`` and implement ``forward``; decoding mixers also implement
+    ``init_state`` and ``step``. ``step`` applied token by token must equal ``forward``.
+    """
+
+    d_model: int
+    #: whether the mixer can decode token by token (``init_state``/``step``).
+    can_step: bool = True
+    #: whether ``forward`` honours ``causal=False`` by looking at future tokens.
+    can_look_ahead: bool = True
+
+    def forward(  # pragma: no cover - abstract
+        self,
+        x: Tensor,
+        *,
+        segment_ids: Tensor | None = None,
+        positions: Tensor | None = None,
+        causal: bool = True,
+    ) -> Tensor:
+        raise NotImplementedError
+
+    def init_state(self, batch_size: int, *, device: torch.device | None = None,
+                   dtype: torch.dtype | None = None) -> MixerState:
+        raise NotImplementedError(f"{type(self).__name__} does not support step-by-step decoding")
+
+    def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
+        raise NotImplementedError(f"{type(self).__name__} does not support step-by-step decoding")
+
+    def check_input(self, x: Tensor, segment_ids: Tensor | None = None,
+                    positions: Tensor | None = None) -> None:
+        """Raise a clear error for a wrong shape, naming the parameter and what was expected."""
+        name = type(self).__name__
+        if x.dim() != 3:
+            raise ValueError(f"{name}: x must have shape (batch, length, d_model={self.d_model}), "
+                             f"got {tuple(x.shape)}")
+        if x.shape[-1] != self.d_model:
+            raise ValueError(f"{name}: x has d_model={x.shape[-1]} but the mixer was built with "
+                             f"d_model={self.d_model}")
+        for label, t in (("segment_ids", segment_ids), ("positions", positions)):
+            if t is not None and tuple(t.shape) != tuple(x.shape[:2]):
+                raise ValueError(f"{name}: {label} must have shape (batch, length)={tuple(x.shape[:2])}, "
+                                 f"got {tuple(t.shape)}")
+
+    def check_step_input(self, x_t: Tensor) -> None:
+        if x_t.dim() != 2 or x_t.shape[-1] != self.d_model:
+            raise ValueError(f"{type(self).__name__}.step: x_t must have shape (batch, d_model={self.d_model}), "
+                             f"got {tuple(x_t.shape)}")
+

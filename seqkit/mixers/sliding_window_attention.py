@@ -1,0 +1,100 @@
+"""Sliding-window attention with global sink tokens: the LM-Infinite Λ-mask (Han et al. 2023).
+
+Each query sees the last ``window`` tokens of its segment (local branch) and the first ``n_sinks``
+tokens of its segment (global branch). LM-Infinite's distance cap: a sink outside the window is
+scored as if it were ``distance_cap`` tokens away (query rotated at ``distance_cap``, sink key at
+0), so no relative distance exceeds what the model saw in training. Training runs block-local
+(``seqkit.kernels.window_attention``); decoding keeps a bounded cache of window + sinks.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from seqkit.kernels.window_attention import window_attention
+from seqkit.mixers.attention_heads import RotaryHeads
+from seqkit.mixers.base import MixerState
+
+
+class SlidingWindowAttention(RotaryHeads):
+    """Windowed causal (or symmetric, with ``causal=False``) attention with optional sinks.
+
+    Args:
+        d_model (int): model width.
+        n_heads (int): attention heads. Default: 4.
+        window (int): tokens each query sees, itself included (w). Default: 256.
+        n_sinks (int): global tokens at each segment start (LM-Infinite uses 10; 0 = plain
+            sliding window). Must be <= window. Default: 0.
+        distance_cap (int, Optional): relative distance at which out-of-window sinks are seen.
+            Default: ``window`` (the pre-training length in LM-Infinite's setting).
+        rope_base, rope_scale, rope_truncate: see ``RotaryHeads``.
+    """
+
+    def __init__(self, d_model: int, n_heads: int = 4, window: int = 256, n_sinks: int = 0,
+                 distance_cap: int | None = None, rope_base: float = 10000.0, rope_scale: float = 1.0,
+                 rope_truncate: tuple[float, float, float] | None = None) -> None:
+        super().__init__(d_model, n_heads, rope_base, rope_scale, rope_truncate)
+        if window < 1:
+            raise ValueError(f"SlidingWindowAttention: window must be >= 1, got {window}")
+        if not 0 <= n_sinks <= window:
+            raise ValueError(f"SlidingWindowAttention: n_sinks must be in [0, window={window}], got {n_sinks}")
+        self.window, self.n_sinks = window, n_sinks
+        self.distance_cap = window if distance_cap is None else distance_cap
+        if self.distance_cap < 0:
+            raise ValueError(f"SlidingWindowAttention: distance_cap must be >= 0, got {distance_cap}")
+
+    def forward(self, x: Tensor, *, segment_ids: Tensor | None = None, positions: Tensor | None = None,
+                causal: bool = True) -> Tensor:
+        self.check_input(x, segment_ids, positions)
+        b, length, _ = x.shape
+        if positions is None:
+            positions = torch.arange(length, device=x.device)
+        q, k, v = self.heads(x)  # each (B, H, L, d)
+        q_far = k_far = None
+        if self.n_sinks:
+            cap = torch.full((1,), self.distance_cap, device=x.device)
+            q_far, k_far = self.rotary.rotate(q, cap), k  # sink keys sit at position 0
+        q, k = self.rotary.rotate(q, positions), self.rotary.rotate(k, positions)
+        o = window_attention(q, k, v, window=self.window, causal=causal, segment_ids=segment_ids,
+                             n_sinks=self.n_sinks, q_far=q_far, k_far=k_far)
+        return self.merge(o)  # (B, L, D)
+
+    def init_state(self, batch_size: int, *, device: torch.device | None = None,
+                   dtype: torch.dtype | None = None) -> MixerState:
+        """Bounded cache: the last ``window`` rotated keys/values and the ``n_sinks`` raw sink keys."""
+        dtype = dtype or self.qkv.weight.dtype
+        shape = (batch_size, self.n_heads, self.window, self.head_dim)
+        sink_shape = (batch_size, self.n_heads, self.n_sinks, self.head_dim)
+        return {"k": torch.zeros(shape, device=device, dtype=dtype), "v": torch.zeros(shape, device=device, dtype=dtype),
+                "sink_k": torch.zeros(sink_shape, device=device, dtype=dtype),
+                "sink_v": torch.zeros(sink_shape, device=device, dtype=dtype), "pos": 0}
+
+    def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
+        """One causal token; memory stays O(window + n_sinks) however long the sequence grows."""
+        self.check_step_input(x_t)
+        t = state["pos"]
+        q, k, v = self.heads(x_t[:, None])  # each (B, H, 1, d)
+        pos = torch.tensor([t], device=x_t.device)
+        q_rot, k_rot = self.rotary.rotate(q, pos), self.rotary.rotate(k, pos)
+        keys = torch.cat([state["k"][:, :, 1:], k_rot], dim=2)  # (B, H, W, d), newest last
+        values = torch.cat([state["v"][:, :, 1:], v], dim=2)
+        key_pos = torch.arange(t - self.window + 1, t + 1, device=x_t.device)
+        valid = key_pos >= 0
+        sink_k, sink_v = state["sink_k"], state["sink_v"]
+        if t < self.n_sinks:  # this token is itself a sink: keep its raw key
+            sink_k, sink_v = sink_k.clone(), sink_v.clone()
+            sink_k[:, :, t], sink_v[:, :, t] = k[:, :, 0], v[:, :, 0]
+        if self.n_sinks:
+            far = (t - torch.arange(self.n_sinks, device=x_t.device)) >= self.window
+            q_far = self.rotary.rotate(q, torch.full((1,), self.distance_cap, device=x_t.device))
+            scores_far = q_far @ sink_k.transpose(-1, -2)  # (B, H, 1, S)
+            scores_near = q_rot @ keys.transpose(-1, -2)  # (B, H, 1, W)
+            scores = torch.cat([scores_near.masked_fill(~valid, float("-inf")),
+                                scores_far.masked_fill(~far, float("-inf"))], dim=-1) * self.head_dim**-0.5
+            o = torch.softmax(scores, dim=-1) @ torch.cat([values, sink_v], dim=2)
+        else:
+            o = F.scaled_dot_product_attention(q_rot, keys, values, attn_mask=valid[None, :])
+        new_state = {"k": keys, "v": values, "sink_k": sink_k, "sink_v": sink_v, "pos": t + 1}
+        return self.merge(o)[:, 0], new_state
