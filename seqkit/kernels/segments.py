@@ -6,18 +6,22 @@ import torch
 from torch import Tensor
 
 
+def segment_starts(segment_ids: Tensor) -> Tensor:
+    """Boolean (B, L): True where a new segment begins (position 0 or an id change)."""
+    starts = torch.ones_like(segment_ids, dtype=torch.bool)
+    starts[:, 1:] = segment_ids[:, 1:] != segment_ids[:, :-1]
+    return starts
+
+
+def segment_start_index(segment_ids: Tensor) -> Tensor:
+    """For each token, the index where its segment begins, (B, L) long."""
+    idx = torch.arange(segment_ids.shape[1], device=segment_ids.device).expand_as(segment_ids)
+    return torch.cummax(torch.where(segment_starts(segment_ids), idx, torch.zeros_like(idx)), dim=1).values
+
+
 def in_segment_index(segment_ids: Tensor | None, batch: int, length: int, device: torch.device) -> Tensor:
     """Index of each token inside its segment, (B, L) long; ``arange`` when there are no segments."""
     idx = torch.arange(length, device=device).expand(batch, length)
     if segment_ids is None:
         return idx
     return idx - segment_start_index(segment_ids)
-
-
-def segment_start_index(segment_ids: Tensor) -> Tensor:
-    """For each token, the index where its segment begins, (B, L) long."""
-    length = segment_ids.shape[1]
-    idx = torch.arange(length, device=segment_ids.device).expand_as(segment_ids)
-    starts = torch.ones_like(segment_ids, dtype=torch.bool)
-    starts[:, 1:] = segment_ids[:, 1:] != segment_ids[:, :-1]
-    return torch.cummax(torch.where(starts, idx, torch.zeros_like(idx)), dim=1).values

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqkit.mixers.base import MixerState, TokenMixer, position_in_segment, segment_starts
+from seqkit.kernels.segments import segment_start_index
+from seqkit.mixers.base import MixerState, TokenMixer
 
 _INITS = ("lin", "inv", "real")
 
@@ -167,10 +168,10 @@ class S4D(TokenMixer):
         "auto" uses "pad" unless very uneven segments make S·P exceed N·L (e.g. one long segment plus
         many tiny ones), where "subtract" is cheaper.
         """
-        batch, _, length = u.shape
-        starts = segment_starts(segment_ids)
-        seg_index = torch.cumsum(starts.long(), dim=1) - 1  # (B, L) segment number within its row
-        offset = position_in_segment(segment_ids, batch, length, u.device)  # (B, L)
+        length = u.shape[-1]
+        steps = torch.arange(length, device=u.device)
+        offset = steps - segment_start_index(segment_ids)  # (B, L) position inside the segment
+        seg_index = torch.cumsum((offset == 0).long(), dim=1) - 1  # (B, L) segment number within its row
         n_segments = int(seg_index.max()) + 1
         longest = int(offset.max()) + 1
         method = self._segment_method

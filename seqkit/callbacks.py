@@ -1,0 +1,138 @@
+"""Callbacks every seqkit run uses: a finite-loss guard, a resumable prediction writer, curve plots."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Literal
+
+import lightning as L
+import numpy as np
+import pandas as pd
+import torch
+from lightning.pytorch.callbacks import BasePredictionWriter, Callback
+
+from seqkit.atomic_io import atomic_write
+
+
+class FiniteLossGuard(Callback):
+    """Stop with a clear error the moment the training loss is NaN or infinite.
+
+    Lightning does not check the loss; a NaN would train on, poison the weights and be
+    checkpointed. The check runs before backward, so the weights of the last good step survive.
+    """
+
+    def on_before_backward(self, trainer: L.Trainer, pl_module: L.LightningModule, loss: torch.Tensor) -> None:
+        if not torch.isfinite(loss).all():
+            raise FloatingPointError(
+                f"non-finite training loss {loss.item()} at epoch {trainer.current_epoch}, global step "
+                f"{trainer.global_step}; lower the learning rate, enable gradient clipping "
+                f"(--trainer.gradient_clip_val) or check the input data")
+
+
+class PredictionWriter(BasePredictionWriter):
+    """Writes each predict batch to its own file, atomically; a rerun skips files already written.
+
+    ``predict_step`` returns a dict of per-example tensors (first dim = batch). Files are named by
+    world size, rank, dataloader and batch, so each shard has one owner. Models call
+    ``shard_written`` at the top of ``predict_step`` to skip finished shards without computing them.
+
+    Args:
+        output_dir (str, Optional): folder for prediction files; default ``<log_dir>/predictions``.
+        file_format (str): ``csv`` (one row per example; vectors as space-separated values) or ``npz``.
+    """
+
+    def __init__(self, output_dir: str | None = None, file_format: Literal["csv", "npz"] = "csv") -> None:
+        super().__init__(write_interval="batch")
+        if file_format not in ("csv", "npz"):
+            raise ValueError(f"prediction_writer.file_format must be 'csv' or 'npz', got {file_format!r}")
+        self.output_dir, self.file_format = output_dir, file_format
+
+    def directory(self, trainer: L.Trainer) -> Path:
+        if self.output_dir is not None:
+            return Path(self.output_dir)
+        return Path(trainer.log_dir or trainer.default_root_dir) / "predictions"
+
+    def shard_path(self, trainer: L.Trainer, batch_idx: int, dataloader_idx: int) -> Path:
+        name = (f"predictions_rank{trainer.global_rank}of{trainer.world_size}_dl{dataloader_idx}"
+                f"_batch{batch_idx:06d}.{self.file_format}")
+        return self.directory(trainer) / name
+
+    def write_on_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, prediction: Any,
+                           batch_indices: Any, batch: Any, batch_idx: int, dataloader_idx: int) -> None:
+        if prediction is None:  # skipped by the model: already on disk
+            return
+        columns = {k: _to_numpy(v) for k, v in prediction.items()}
+        if batch_indices is not None and "index" not in columns:
+            columns["index"] = np.asarray(batch_indices)
+        path = self.shard_path(trainer, batch_idx, dataloader_idx)
+        if self.file_format == "npz":
+            atomic_write(path, lambda fh: np.savez(fh, **columns))
+        else:
+            atomic_write(path, lambda fh: fh.write(_csv(columns).encode()))
+
+
+def shard_written(trainer: L.Trainer | None, batch_idx: int, dataloader_idx: int = 0) -> bool:
+    """True when a PredictionWriter of this trainer already holds this batch's file."""
+    if trainer is None:
+        return False
+    for cb in trainer.callbacks:
+        if isinstance(cb, PredictionWriter) and cb.shard_path(trainer, batch_idx, dataloader_idx).exists():
+            return True
+    return False
+
+
+class TrainingCurvesPlot(Callback):
+    """After each validation, plots the logged epoch metrics to ``<log_dir>/plots/training_curves.png``."""
+
+    def __init__(self, filename: str = "plots/training_curves.png") -> None:
+        self.filename = filename
+        self.history: dict[str, list[tuple[int, float]]] = {}
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        for name, value in trainer.callback_metrics.items():
+            if value.numel() == 1 and not name.endswith("_step"):
+                self.history.setdefault(name.removesuffix("_epoch"), []).append((trainer.current_epoch,
+                                                                                 float(value)))
+        if trainer.is_global_zero and self.history:
+            self.plot(Path(trainer.log_dir or trainer.default_root_dir) / self.filename)
+
+    def plot(self, path: Path) -> Path:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        names = sorted(self.history)
+        fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
+        for ax, name in zip(axes[0], names, strict=True):
+            epochs, values = zip(*self.history[name], strict=True)
+            ax.plot(epochs, values, marker="o")
+            ax.set_title(name)
+            ax.set_xlabel("epoch")
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        plt.close(fig)
+        return atomic_write(path, lambda fh: fh.write(buf.getvalue()))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": {k: [list(p) for p in v] for k, v in self.history.items()}}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.history = {k: [(int(e), float(v)) for e, v in pts] for k, pts in state_dict["history"].items()}
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _csv(columns: dict[str, np.ndarray]) -> str:
+    """One row per example; a vector-valued column becomes space-separated values in one cell."""
+    flat = {k: [" ".join(str(x) for x in np.ravel(row)) for row in v] if v.ndim > 1 else v
+            for k, v in columns.items()}
+    return pd.DataFrame(flat).to_csv(index=False)

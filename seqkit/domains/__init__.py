@@ -1,0 +1,1 @@
+"""Domain heads: each subpackage plugs the shared backbones into one field's data and tasks."""

@@ -1,0 +1,17 @@
+"""``seqkit-synthetic fit|validate|test|predict``: the synthetic tasks through the shared CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seqkit.cli import SeqkitCLI, run_domain_cli
+
+LINKS = (("data.vocab_size", "model.init_args.vocab_size"), ("data.seq_len", "model.init_args.seq_len"))
+
+
+def main(args: Any = None, run: bool = True) -> SeqkitCLI:
+    return run_domain_cli("seqkit.domains.synthetic", args, run=run, links=LINKS)
+
+
+if __name__ == "__main__":
+    main()
