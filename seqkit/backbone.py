@@ -20,10 +20,12 @@ def parse_layers(layers: str | list[str]) -> list[str]:
     names: list[str] = []
     for item in items:
         item = item.strip()
-        name, _, count = item.partition("*")
+        name, star, count = item.partition("*")
         name = name.strip()
+        if not name:
+            raise ValueError(f"layers: empty layer name in {layers!r}; e.g. layers: 'mamba2*4'")
         try:
-            repeat = int(count) if count else 1
+            repeat = int(count) if star else 1
         except ValueError:
             raise ValueError(f"layers: bad repeat count in {item!r}; write it as name*count, e.g. 'window*3'")
         if name not in MIXERS:

@@ -25,3 +25,9 @@ def in_segment_index(segment_ids: Tensor | None, batch: int, length: int, device
     if segment_ids is None:
         return idx
     return idx - segment_start_index(segment_ids)
+
+
+def segment_runs(segment_ids: Tensor) -> Tensor:
+    """Renumber segments as contiguous runs 1, 2, 3, … per row, so any id values (negative, reused
+    after another id) mean the same thing everywhere: a new segment starts where the id changes."""
+    return torch.cumsum(segment_starts(segment_ids).long(), dim=1)

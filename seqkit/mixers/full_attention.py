@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from seqkit.kernels.segments import segment_runs
 from seqkit.mixers.attention_heads import RotaryHeads
 from seqkit.mixers.base import MixerState
 
@@ -28,7 +29,8 @@ class FullAttention(RotaryHeads):
         if segment_ids is None:
             o = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
         else:
-            mask = segment_ids[:, :, None] == segment_ids[:, None, :]  # (B, L, L)
+            runs = segment_runs(segment_ids)
+            mask = runs[:, :, None] == runs[:, None, :]  # (B, L, L)
             if causal:
                 mask = mask & torch.ones(length, length, dtype=torch.bool, device=x.device).tril()
             o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None])

@@ -67,7 +67,7 @@ class _SSDBranch(nn.Module):
         B = B.reshape(b, length, self.n_groups, self.d_state)  # (B, L, G, N)
         C = C.reshape(b, length, self.n_groups, self.d_state)
         dt = F.softplus(dt + self.dt_bias)  # (B, L, H)
-        A = -torch.exp(self.A_log.float())
+        A = -torch.exp(self.A_log)
         y, _ = ssd_scan(x, dt, A, B, C, chunk_size=self.chunk_size, segment_ids=segment_ids)
         y = y + x * self.D[:, None]
         y = y.reshape(b, length, self.d_inner)  # (B, L, d_inner)
@@ -91,7 +91,7 @@ class _SSDBranch(nn.Module):
         B = B.reshape(b, self.n_groups, self.d_state).repeat_interleave(rep, dim=1)  # (B, H, N)
         C = C.reshape(b, self.n_groups, self.d_state).repeat_interleave(rep, dim=1)
         dt = F.softplus(dt + self.dt_bias)  # (B, H)
-        decay = torch.exp(dt * -torch.exp(self.A_log.float()))
+        decay = torch.exp(dt * -torch.exp(self.A_log))
         ssm = decay[..., None, None] * state["ssm"] + (dt[..., None] * x)[..., None] * B[:, :, None, :]
         y = torch.einsum("bhpn,bhn->bhp", ssm, C) + x * self.D[:, None]
         y = self.norm(y.reshape(b, self.d_inner) * F.silu(z))

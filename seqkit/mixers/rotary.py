@@ -32,11 +32,13 @@ class Rotary(nn.Module):
                                                                torch.zeros_like(freqs)))
         self.dim = dim
         self.scale = scale
-        self.register_buffer("freqs", freqs.float(), persistent=False)
+        # Kept as a plain float64 tensor, not a buffer: casting the module to bf16 must not round them.
+        self.freqs = freqs
 
     def angles(self, positions: Tensor) -> tuple[Tensor, Tensor]:
         """cos and sin of shape (*positions.shape, dim/2) for integer or float positions."""
-        theta = (positions.to(torch.float32) / self.scale).unsqueeze(-1) * self.freqs  # (..., dim/2)
+        freqs = self.freqs.to(device=positions.device, dtype=torch.float32)
+        theta = (positions.to(torch.float32) / self.scale).unsqueeze(-1) * freqs  # (..., dim/2)
         return theta.cos(), theta.sin()
 
     def rotate(self, x: Tensor, positions: Tensor) -> Tensor:

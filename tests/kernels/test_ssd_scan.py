@@ -128,7 +128,8 @@ def test_reference_matches_explicit_recurrence():
             a = torch.exp(dt[0, t, hh] * A[hh])
             for pp in range(2):
                 for nn in range(3):
-                    h_state[0, hh, pp, nn] = a * h_state[0, hh, pp, nn] + dt[0, t, hh] * x[0, t, hh, pp] * B[0, t, 0, nn]
+                    inp = dt[0, t, hh] * x[0, t, hh, pp] * B[0, t, 0, nn]
+                    h_state[0, hh, pp, nn] = a * h_state[0, hh, pp, nn] + inp
                 y_tp = sum(h_state[0, hh, pp, nn] * C[0, t, 0, nn] for nn in range(3))
                 assert abs(float(y_tp - y_ref[0, t, hh, pp])) < 1e-12
     torch.testing.assert_close(s_ref, h_state, rtol=0, atol=1e-12)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from seqkit.kernels.segments import segment_start_index
+from seqkit.kernels.segments import segment_runs, segment_start_index
 
 
 def window_attention_blocked(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
@@ -27,7 +27,8 @@ def window_attention_blocked(q: Tensor, k: Tensor, v: Tensor, *, window: int, ca
     nb = -(-length // W)
     pad = nb * W - length
     dev = q.device
-    seg = torch.zeros(b, length, dtype=torch.long, device=dev) if segment_ids is None else segment_ids.long()
+    # Runs are numbered from 1, so the fill values -1 (padding) and -2 (outside) never match a real token.
+    seg = torch.ones(b, length, dtype=torch.long, device=dev) if segment_ids is None else segment_runs(segment_ids)
     starts = segment_start_index(seg)  # (B, L)
     if pad:
         q, k, v = (F.pad(t, (0, 0, 0, pad)) for t in (q, k, v))

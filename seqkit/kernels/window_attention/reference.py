@@ -13,7 +13,7 @@ import math
 import torch
 from torch import Tensor
 
-from seqkit.kernels.segments import in_segment_index
+from seqkit.kernels.segments import in_segment_index, segment_runs
 
 
 def window_attention_reference(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
@@ -29,7 +29,8 @@ def window_attention_reference(q: Tensor, k: Tensor, v: Tensor, *, window: int, 
     if segment_ids is None:
         same = torch.ones(b, length, length, dtype=torch.bool, device=q.device)
     else:
-        same = segment_ids[:, :, None] == segment_ids[:, None, :]  # (B, L, L)
+        runs = segment_runs(segment_ids)
+        same = runs[:, :, None] == runs[:, None, :]  # (B, L, L)
     pos = in_segment_index(segment_ids, b, length, q.device)  # (B, L)
     far_sink = (pos[:, None, :] < n_sinks) & ~local & (dist >= 0)  # (B, L, L)
     scale = 1.0 / math.sqrt(d)

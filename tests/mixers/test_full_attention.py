@@ -1,0 +1,131 @@
+"""FullAttention against an explicit masked softmax with an independent (complex-number) RoPE."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from seqkit.mixers import FullAttention
+
+DT = torch.float64
+
+
+def rope_freqs(head_dim, base=10000.0, truncate=None):
+    f = base ** (-torch.arange(0, head_dim, 2, dtype=DT) / head_dim)
+    if truncate is not None:
+        a, b, rho = truncate
+        f = torch.tensor([x if x >= b else (rho if x > a else 0.0) for x in f.tolist()], dtype=DT)
+    return f
+
+
+def complex_rope(x, positions, freqs, scale=1.0):
+    """x (B, H, L, d), positions (B, L): pairs (2i, 2i+1) as complex numbers times e^{i·(p/scale)·θ_i}."""
+    z = torch.complex(x[..., 0::2], x[..., 1::2])
+    angle = (positions.to(DT) / scale)[:, None, :, None] * freqs  # (B, 1, L, d/2)
+    z = z * torch.polar(torch.ones_like(angle), angle)
+    return torch.stack([z.real, z.imag], dim=-1).flatten(-2)
+
+
+def naive_attention(m, x, segment_ids=None, positions=None, causal=True, scale=1.0, truncate=None, base=10000.0):
+    b, length, d_model = x.shape
+    h, hd = m.n_heads, d_model // m.n_heads
+    wq, wk, wv = m.qkv.weight.split(d_model, dim=0)
+    q, k, v = ((x @ w.T).view(b, length, h, hd).transpose(1, 2) for w in (wq, wk, wv))  # (B, H, L, d)
+    if positions is None:
+        positions = torch.arange(length).expand(b, length)
+    freqs = rope_freqs(hd, base, truncate)
+    q, k = complex_rope(q, positions, freqs, scale), complex_rope(k, positions, freqs, scale)
+    seg = segment_ids.tolist() if segment_ids is not None else None
+    allowed = torch.tensor([[[(j <= i or not causal) and (seg is None or seg[bi][j] == seg[bi][i])
+                              for j in range(length)] for i in range(length)] for bi in range(b)])  # (B, L, L)
+    scores = torch.einsum("bhid,bhjd->bhij", q, k) / math.sqrt(hd)
+    out = torch.softmax(scores.masked_fill(~allowed[:, None], -math.inf), dim=-1) @ v  # (B, H, L, d)
+    return out.transpose(1, 2).reshape(b, length, d_model) @ m.out.weight.T
+
+
+def make(d_model=16, n_heads=2, seed=0, **kw):
+    torch.manual_seed(seed)
+    return FullAttention(d_model, n_heads, **kw).double()
+
+
+@pytest.mark.parametrize("causal", [True, False])
+@pytest.mark.parametrize("kw", [{}, {"rope_scale": 4.0}, {"rope_truncate": (0.01, 0.2, 0.05)}, {"rope_base": 100.0}])
+def test_forward_and_grads_match_naive(causal, kw):
+    m = make(**kw)
+    x = torch.randn(2, 9, 16, dtype=DT, requires_grad=True)
+    out = m(x, causal=causal)
+    ref = naive_attention(m, x, causal=causal, scale=kw.get("rope_scale", 1.0), truncate=kw.get("rope_truncate"),
+                          base=kw.get("rope_base", 10000.0))
+    torch.testing.assert_close(out, ref, rtol=1e-6, atol=1e-6)
+    w = torch.randn_like(out)
+    params = [x, m.qkv.weight, m.out.weight]
+    for a, r in zip(torch.autograd.grad((out * w).sum(), params), torch.autograd.grad((ref * w).sum(), params),
+                    strict=True):
+        torch.testing.assert_close(a, r, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_segments_and_positions_match_naive(causal):
+    m = make(seed=1)
+    x = torch.randn(2, 10, 16, dtype=DT)
+    seg = torch.tensor([[0] * 4 + [1] * 6, [5] * 7 + [6] * 3])
+    pos = torch.tensor([list(range(4)) + list(range(6)), list(range(7)) + list(range(3))])
+    out = m(x, segment_ids=seg, positions=pos, causal=causal)
+    torch.testing.assert_close(out, naive_attention(m, x, seg, pos, causal), rtol=1e-6, atol=1e-6)
+
+
+def test_causality():
+    m = make(seed=2)
+    x = torch.randn(1, 12, 16, dtype=DT)
+    y = m(x)
+    x2 = x.clone()
+    x2[:, 7] += torch.randn(16, dtype=DT)
+    y2 = m(x2)
+    torch.testing.assert_close(y2[:, :7], y[:, :7], rtol=0, atol=1e-12)
+    assert (y2[:, 7:] - y[:, 7:]).abs().amax(-1).min() > 1e-6
+    # non-causal: the change reaches the past
+    assert (m(x2, causal=False)[:, :7] - m(x, causal=False)[:, :7]).abs().amax(-1).min() > 1e-6
+
+
+@pytest.mark.parametrize("kw", [{}, {"rope_scale": 2.0}])
+def test_step_equals_forward(kw):
+    m = make(seed=3, **kw)
+    x = torch.randn(2, 11, 16, dtype=DT)
+    state = m.init_state(2)
+    ys = []
+    for t in range(11):
+        y_t, state = m.step(x[:, t], state)
+        ys.append(y_t)
+    torch.testing.assert_close(torch.stack(ys, 1), m(x), rtol=1e-10, atol=1e-10)
+    assert state["k"].shape == (2, 2, 11, 8)  # the KV cache grows with the sequence (full attention)
+
+
+@pytest.mark.parametrize("restart_positions", [False, True])
+def test_packing_equals_separate_runs(restart_positions):
+    m = make(seed=4)
+    l1, l2 = 13, 22
+    x = torch.randn(1, l1 + l2, 16, dtype=DT)
+    seg = torch.tensor([[0] * l1 + [1] * l2])
+    pos = torch.tensor([list(range(l1)) + list(range(l2))]) if restart_positions else None
+    packed = m(x, segment_ids=seg, positions=pos)
+    torch.testing.assert_close(packed[:, :l1], m(x[:, :l1]), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(packed[:, l1:], m(x[:, l1:]), rtol=1e-6, atol=1e-8)
+    assert not torch.allclose(m(x)[:, l1:], m(x[:, l1:]), atol=1e-6)  # without segments they do mix
+
+
+def test_bad_input():
+    m = make()
+    with pytest.raises(ValueError, match="d_model=16"):
+        m(torch.randn(2, 5, 12, dtype=DT))
+    with pytest.raises(ValueError, match="d_model=16"):
+        m(torch.randn(5, 16, dtype=DT))
+    with pytest.raises(ValueError, match="segment_ids"):
+        m(torch.randn(2, 5, 16, dtype=DT), segment_ids=torch.zeros(2, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="d_model=16"):
+        m.step(torch.randn(2, 1, 16, dtype=DT), m.init_state(2))
+    with pytest.raises(ValueError, match="n_heads=3"):
+        FullAttention(16, 3)
+    with pytest.raises(ValueError, match="n_heads=0"):
+        FullAttention(16, 0)

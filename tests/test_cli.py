@@ -1,0 +1,138 @@
+"""The shared CLI end to end: shipped YAML, fit → predict in a subprocess, DDP, resume, bad configs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from seqkit.domains.synthetic import SyntheticLM
+from seqkit.domains.synthetic.cli import main
+
+SMALL = ["--data.init_args.seq_len=48", "--data.init_args.n_tokens=4", "--data.init_args.n_train=64",
+         "--data.init_args.n_val=32", "--data.init_args.n_test=32", "--data.init_args.n_predict=40",
+         "--data.init_args.batch_size=16", "--model.init_args.d_model=32",
+         "--model.init_args.mixer_options={mamba2: {d_state: 8, head_dim: 16, chunk_size: 16}}",
+         "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+CLI = [sys.executable, "-m", "seqkit.domains.synthetic.cli"]
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONWARNINGS="ignore", OMP_NUM_THREADS="1")
+    proc = subprocess.run(CLI + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def _predictions(folder: Path) -> pd.DataFrame:
+    files = sorted(folder.glob("predictions_*.csv"))
+    assert files, f"no prediction files in {folder}"
+    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+
+
+def test_fit_then_predict_subprocess_writes_every_example_once_and_skips_on_rerun(tmp_path: Path) -> None:
+    _run(["fit", *SMALL, "--trainer.max_epochs=1", f"--trainer.default_root_dir={tmp_path}"], tmp_path)
+    ckpt = next(tmp_path.rglob("last.ckpt"))
+    assert next(tmp_path.rglob("training_curves.png")).stat().st_size > 0
+    out = tmp_path / "pred"
+    predict = ["predict", *SMALL, f"--ckpt_path={ckpt}", f"--prediction_writer.output_dir={out}",
+               f"--trainer.default_root_dir={tmp_path}"]
+    _run(predict, tmp_path)
+    frame = _predictions(out)
+    assert sorted(frame["index"]) == list(range(40))
+    assert set(frame.columns) >= {"predicted", "target", "accuracy"}
+    assert frame["predicted"].str.split().map(len).eq(4).all()
+    stamps = {f: f.stat().st_mtime_ns for f in out.iterdir()}
+    victim = sorted(stamps)[1]
+    victim.unlink()  # a lost shard is recomputed; the others are left alone
+    _run(predict, tmp_path)
+    assert victim.exists()
+    assert all(f.stat().st_mtime_ns == t for f, t in stamps.items() if f != victim)
+
+
+def test_ddp_two_cpu_processes_fit_and_predict(tmp_path: Path) -> None:
+    ddp = ["--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu"]
+    _run(["fit", *SMALL, *ddp, "--trainer.max_epochs=1", f"--trainer.default_root_dir={tmp_path}"], tmp_path)
+    ckpt = next(tmp_path.rglob("last.ckpt"))
+    out = tmp_path / "pred"
+    _run(["predict", *SMALL, *ddp, f"--ckpt_path={ckpt}", f"--prediction_writer.output_dir={out}",
+          f"--trainer.default_root_dir={tmp_path}"], tmp_path)
+    frame = _predictions(out)
+    assert sorted(frame["index"]) == list(range(40))
+    assert {p.name.split("_")[1] for p in out.iterdir()} == {"rank0of2", "rank1of2"}
+
+
+def _final_weights(root: Path) -> dict[str, torch.Tensor]:
+    ckpt = torch.load(next(root.rglob("last.ckpt")), weights_only=True, map_location="cpu")
+    return ckpt["state_dict"]
+
+
+def test_resume_from_last_matches_uninterrupted_run(tmp_path: Path) -> None:
+    common = [*SMALL, "--trainer.logger=false"]
+    main(["fit", *common, "--trainer.max_epochs=2", f"--trainer.default_root_dir={tmp_path / 'a'}"])
+    main(["fit", *common, "--trainer.max_epochs=1", f"--trainer.default_root_dir={tmp_path / 'b'}"])
+    last = next((tmp_path / "b").rglob("last.ckpt"))
+    main(["fit", *common, "--trainer.max_epochs=2", f"--trainer.default_root_dir={tmp_path / 'b'}",
+          f"--ckpt_path={last}"])
+    a, b = _final_weights(tmp_path / "a"), _final_weights(tmp_path / "b")
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    # and training did move the weights
+    fresh = SyntheticLM(**{k: v for k, v in torch.load(last, weights_only=True)["hyper_parameters"].items()
+                           if not k.startswith("_")})
+    assert not torch.equal(fresh.state_dict()["head.weight"], a["head.weight"])
+
+
+def test_checkpoint_hyperparameters_are_plain_and_load_with_weights_only(tmp_path: Path) -> None:
+    main(["fit", *SMALL, "--trainer.max_epochs=1", "--trainer.logger=false", f"--trainer.default_root_dir={tmp_path}"])
+    ckpt = next(tmp_path.rglob("last.ckpt"))
+    hparams = torch.load(ckpt, weights_only=True)["hyper_parameters"]
+
+    def plain(v: object) -> bool:
+        if isinstance(v, dict):
+            return all(isinstance(k, str) and plain(x) for k, x in v.items())
+        if isinstance(v, list | tuple):
+            return all(plain(x) for x in v)
+        return v is None or isinstance(v, bool | int | float | str)
+
+    assert plain(hparams)
+    model = SyntheticLM.load_from_checkpoint(ckpt, weights_only=True)
+    assert model.backbone.layer_names == ["mamba2", "mamba2"]
+
+
+def test_every_shipped_config_instantiates() -> None:
+    configs = sorted((Path(__file__).parents[1] / "seqkit" / "domains").glob("*/configs/*.yaml"))
+    assert configs
+    for config in configs:
+        cli = main(["-c", str(config)], run=False)
+        assert isinstance(cli.model, torch.nn.Module) and cli.datamodule is not None
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--model.init_args.d_modle=32"], "d_model"),
+    (["--model.init_args.layers=mamba3*2"], "allowed values"),
+    (["--data.init_args.task=copy"], "selective_copying"),
+    (["--model.init_args.layers=window", "--model.init_args.mixer_options={window: {window: 512}}"], "seq_len"),
+    (["--model.init_args.layers=window", "--model.init_args.mixer_options={window: {windw: 8}}"], "allowed options"),
+])
+def test_bad_configuration_names_the_parameter(args: list[str], expected: str, capsys: pytest.CaptureFixture
+                                               ) -> None:
+    with pytest.raises((SystemExit, ValueError)) as err:
+        main(["fit", *SMALL, *args], run=False)
+    text = str(err.value) + capsys.readouterr().err
+    assert expected in text
+
+
+def test_config_file_typo_gets_nearest_valid_key(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("model:\n  init_args:\n    d_modle: 32\n")
+    with pytest.raises(SystemExit):
+        main(["-c", str(config)], run=False)
+    err = capsys.readouterr().err
+    assert "d_modle" in err and "d_model" in err
