@@ -26,8 +26,8 @@ def parse_layers(layers: str | list[str]) -> list[str]:
             raise ValueError(f"layers: empty layer name in {layers!r}; e.g. layers: 'mamba2*4'")
         try:
             repeat = int(count) if star else 1
-        except ValueError:
-            raise ValueError(f"layers: bad repeat count in {item!r}; write it as name*count, e.g. 'window*3'")
+        except ValueError as err:
+            raise ValueError(f"layers: bad repeat count in {item!r}; write it as name*count, e.g. 'window*3'") from err
         if name not in MIXERS:
             raise ValueError(f"layers: unknown mixer {name!r} in {item!r}; allowed values: {', '.join(sorted(MIXERS))}")
         if repeat < 1:

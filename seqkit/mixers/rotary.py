@@ -37,13 +37,15 @@ class Rotary(nn.Module):
 
     def angles(self, positions: Tensor) -> tuple[Tensor, Tensor]:
         """cos and sin of shape (*positions.shape, dim/2) for integer or float positions."""
-        freqs = self.freqs.to(device=positions.device, dtype=torch.float32)
-        theta = (positions.to(torch.float32) / self.scale).unsqueeze(-1) * freqs  # (..., dim/2)
-        return theta.cos(), theta.sin()
+        # float64 angles: exact at positions far beyond float32's integer precision.
+        theta = (positions.to(torch.float64) / self.scale).unsqueeze(-1) * self.freqs.to(positions.device)
+        return theta.cos(), theta.sin()  # (..., dim/2)
 
     def rotate(self, x: Tensor, positions: Tensor) -> Tensor:
         """Rotate x (B, H, L, d) at positions (B, L) or (L,); pairs are (x[2i], x[2i+1])."""
         cos, sin = self.angles(positions)
+        compute = torch.promote_types(x.dtype, torch.float32)
+        cos, sin = cos.to(compute), sin.to(compute)
         if cos.dim() == 3:  # (B, L, d/2) -> (B, 1, L, d/2), broadcast over heads
             cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
         x1, x2 = x[..., 0::2], x[..., 1::2]

@@ -67,9 +67,11 @@ class SlidingWindowAttention(RotaryHeads):
         dtype = dtype or self.qkv.weight.dtype
         shape = (batch_size, self.n_heads, self.window, self.head_dim)
         sink_shape = (batch_size, self.n_heads, self.n_sinks, self.head_dim)
-        return {"k": torch.zeros(shape, device=device, dtype=dtype), "v": torch.zeros(shape, device=device, dtype=dtype),
-                "sink_k": torch.zeros(sink_shape, device=device, dtype=dtype),
-                "sink_v": torch.zeros(sink_shape, device=device, dtype=dtype), "pos": 0}
+        def zeros(s: tuple[int, ...]) -> Tensor:
+            return torch.zeros(s, device=device, dtype=dtype)
+
+        return {"k": zeros(shape), "v": zeros(shape), "sink_k": zeros(sink_shape), "sink_v": zeros(sink_shape),
+                "pos": 0}
 
     def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         """One causal token; memory stays O(window + n_sinks) however long the sequence grows."""

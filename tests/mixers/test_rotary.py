@@ -114,5 +114,5 @@ def test_casting_the_module_keeps_rope_frequencies(dtype):
     pos = torch.arange(0, 4096, 64)
     cos_ref, sin_ref = ref.angles(pos)
     cos_cast, sin_cast = cast.angles(pos)
-    torch.testing.assert_close(cos_cast.float(), cos_ref, rtol=0, atol=1e-2)
-    torch.testing.assert_close(sin_cast.float(), sin_ref, rtol=0, atol=1e-2)
+    torch.testing.assert_close(cos_cast.double(), cos_ref.double(), rtol=0, atol=1e-2)
+    torch.testing.assert_close(sin_cast.double(), sin_ref.double(), rtol=0, atol=1e-2)

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from seqkit.domains.synthetic.data import SyntheticDataModule, SyntheticTaskDataset
-from seqkit.domains.synthetic.tasks import FIRST_SYMBOL, IGNORE, KEY_CUE, MARKER, NOISE, mqar, passkey, selective_copying
+from seqkit.domains.synthetic.tasks import (
+    FIRST_SYMBOL,
+    IGNORE,
+    KEY_CUE,
+    MARKER,
+    NOISE,
+    mqar,
+    passkey,
+    selective_copying,
+)
 
 
 def test_selective_copying_answers_are_the_scattered_tokens_in_order() -> None:
