@@ -47,11 +47,19 @@ class PredictionWriter(BasePredictionWriter):
         if file_format not in ("csv", "npz"):
             raise ValueError(f"prediction_writer.file_format must be 'csv' or 'npz', got {file_format!r}")
         self.output_dir, self.file_format = output_dir, file_format
+        self._directory: Path | None = None
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        # Resolved once on every rank: trainer.log_dir is a collective under DDP, and ranks may run
+        # different numbers of predict batches, so it must not be called per batch.
+        if self._directory is None:
+            self._directory = Path(self.output_dir) if self.output_dir is not None else (
+                Path(trainer.log_dir or trainer.default_root_dir) / "predictions")
 
     def directory(self, trainer: L.Trainer) -> Path:
-        if self.output_dir is not None:
-            return Path(self.output_dir)
-        return Path(trainer.log_dir or trainer.default_root_dir) / "predictions"
+        if self._directory is None:
+            self.setup(trainer, trainer.lightning_module, "predict")
+        return self._directory
 
     def shard_path(self, trainer: L.Trainer, batch_idx: int, dataloader_idx: int) -> Path:
         name = (f"predictions_rank{trainer.global_rank}of{trainer.world_size}_dl{dataloader_idx}"
@@ -83,21 +91,23 @@ def shard_written(trainer: L.Trainer | None, batch_idx: int, dataloader_idx: int
 
 
 class TrainingCurvesPlot(Callback):
-    """After each validation, plots the logged epoch metrics to ``<log_dir>/plots/training_curves.png``."""
+    """After each epoch, plots the logged epoch metrics to ``<log_dir>/plots/training_curves.png``."""
 
     def __init__(self, filename: str = "plots/training_curves.png") -> None:
         self.filename = filename
         self.history: dict[str, list[tuple[int, float]]] = {}
 
-    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if trainer.sanity_checking:
-            return
-        for name, value in trainer.callback_metrics.items():
-            if value.numel() == 1 and not name.endswith("_step"):
-                self.history.setdefault(name.removesuffix("_epoch"), []).append((trainer.current_epoch,
-                                                                                 float(value)))
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # Runs after the epoch's validation, so train and val epoch metrics are both present.
+        metrics = trainer.callback_metrics
+        for name, value in metrics.items():
+            if value.numel() != 1 or name.endswith("_step") or f"{name}_epoch" in metrics:
+                continue
+            self.history.setdefault(name.removesuffix("_epoch"), []).append((trainer.current_epoch, float(value)))
+        # log_dir is a collective (a broadcast under DDP): every rank must ask, not only rank 0.
+        path = Path(trainer.log_dir or trainer.default_root_dir) / self.filename
         if trainer.is_global_zero and self.history:
-            self.plot(Path(trainer.log_dir or trainer.default_root_dir) / self.filename)
+            self.plot(path)
 
     def plot(self, path: Path) -> Path:
         import matplotlib

@@ -8,6 +8,8 @@ package and found with importlib.resources, so commands work from any directory.
 from __future__ import annotations
 
 import difflib
+import importlib
+import inspect
 import re
 from collections.abc import Sequence
 from importlib import resources
@@ -30,30 +32,39 @@ class SeqkitParser(LightningArgumentParser):
 
 
 def explain_unknown_keys(message: str, parser: Any) -> str:
-    """Append 'did you mean …' and the allowed keys for each unknown key named in ``message``."""
-    keys = re.findall(r"No action for key \"([\w.]+)\"|Key \"([\w.]+)\" is not expected|"
-                      r"unrecognized arguments: --([\w.]+)", message)
-    names = [next(k for k in group if k) for group in keys]
-    if not names:
-        return message
+    """Append 'did you mean …' and the allowed names for each unknown option named in ``message``."""
     notes = []
-    for name in names:
-        allowed = _allowed_keys(parser, name)
-        close = difflib.get_close_matches(name.split(".")[-1], allowed, n=3)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        notes.append(f"unknown key {name!r}: {hint}allowed: {', '.join(sorted(allowed))}")
-    return message + "\n" + "\n".join(notes)
+    class_path = re.search(r"class_path '([\w.]+)'", message)
+    for name in re.findall(r"Option '(\w+)' is not accepted", message):
+        allowed = _init_parameters(class_path.group(1)) if class_path else []
+        notes.append(_note(name, allowed))
+    for name in re.findall(r"No action for key \"([\w.]+)\"|unrecognized arguments: --([\w.]+)", message):
+        name = next(k for k in name if k)
+        section = name.rsplit(".", 1)[0] + "." if "." in name else ""
+        notes.append(_note(name, [k for k in _parser_keys(parser) if k.startswith(section)]))
+    return "\n".join([message, *notes])
 
 
-def _allowed_keys(parser: Any, name: str) -> list[str]:
-    """The leaf option names the parser knows, for the section a bad key was given in."""
+def _note(name: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(name, allowed, n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return f"unknown option {name!r}: {hint}allowed: {', '.join(allowed) or '(none found)'}"
+
+
+def _init_parameters(class_path: str) -> list[str]:
+    """Constructor parameter names of the class at ``class_path`` (empty if it cannot be imported)."""
+    module, _, name = class_path.rpartition(".")
     try:
-        dests = [a.dest for a in parser._actions if getattr(a, "dest", None)]
-    except AttributeError:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
         return []
-    section = name.rsplit(".", 1)[0] if "." in name else ""
-    leaves = {d.split(".")[-1] for d in dests if not section or d.startswith(section.split(".")[0])}
-    return sorted(leaf for leaf in leaves if leaf not in ("help", "config", "print_config"))
+    params = inspect.signature(cls.__init__).parameters.values()
+    return [p.name for p in params if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _parser_keys(parser: Any) -> list[str]:
+    keys = {getattr(a, "dest", "") for a in getattr(parser, "_actions", [])}
+    return sorted(k for k in keys if k and not k.endswith("help") and k not in ("config", "print_config"))
 
 
 class SeqkitCLI(LightningCLI):
@@ -67,10 +78,6 @@ class SeqkitCLI(LightningCLI):
     def __init__(self, *args: Any, links: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         self.links = tuple(links)
         super().__init__(*args, **kwargs)
-
-    def init_parser(self, **kwargs: Any) -> LightningArgumentParser:
-        kwargs.setdefault("dump_header", ["seqkit: lightning.pytorch==" + L.__version__])
-        return SeqkitParser(**kwargs)
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
@@ -93,5 +100,5 @@ def run_domain_cli(config_package: str, args: Any = None, *, run: bool = True,
     if not run:
         parser_kwargs = {"default_config_files": [config]}
     return SeqkitCLI(L.LightningModule, L.LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
-                     parser_kwargs=parser_kwargs, save_config_kwargs={"overwrite": True},
+                     parser_class=SeqkitParser, parser_kwargs=parser_kwargs, save_config_kwargs={"overwrite": True},
                      trainer_defaults={"callbacks": default_trainer_callbacks()}, args=args, run=run, links=links)

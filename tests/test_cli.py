@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lightning as L
 import pandas as pd
 import pytest
 import torch
@@ -24,7 +25,7 @@ CLI = [sys.executable, "-m", "seqkit.domains.synthetic.cli"]
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONWARNINGS="ignore", OMP_NUM_THREADS="1")
-    proc = subprocess.run(CLI + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(CLI + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
@@ -72,13 +73,23 @@ def _final_weights(root: Path) -> dict[str, torch.Tensor]:
     return ckpt["state_dict"]
 
 
+class InterruptAtSecondEpoch(L.Callback):
+    """Simulates a killed run: dies as epoch 1 starts, after epoch 0's last.ckpt was written."""
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.current_epoch == 1:
+            raise RuntimeError("simulated kill")
+
+
 def test_resume_from_last_matches_uninterrupted_run(tmp_path: Path) -> None:
-    common = [*SMALL, "--trainer.logger=false"]
-    main(["fit", *common, "--trainer.max_epochs=2", f"--trainer.default_root_dir={tmp_path / 'a'}"])
-    main(["fit", *common, "--trainer.max_epochs=1", f"--trainer.default_root_dir={tmp_path / 'b'}"])
+    common = [*SMALL, "--trainer.logger=false", "--trainer.max_epochs=2"]
+    main(["fit", *common, f"--trainer.default_root_dir={tmp_path / 'a'}"])
+    with pytest.raises(RuntimeError, match="simulated kill"):
+        main(["fit", *common, f"--trainer.default_root_dir={tmp_path / 'b'}",
+              "--trainer.callbacks+=test_cli.InterruptAtSecondEpoch"])
     last = next((tmp_path / "b").rglob("last.ckpt"))
-    main(["fit", *common, "--trainer.max_epochs=2", f"--trainer.default_root_dir={tmp_path / 'b'}",
-          f"--ckpt_path={last}"])
+    assert torch.load(last, weights_only=True)["epoch"] == 0
+    main(["fit", *common, f"--trainer.default_root_dir={tmp_path / 'b'}", f"--ckpt_path={last}"])
     a, b = _final_weights(tmp_path / "a"), _final_weights(tmp_path / "b")
     assert a.keys() == b.keys()
     for name in a:
@@ -124,7 +135,7 @@ def test_every_shipped_config_instantiates() -> None:
 def test_bad_configuration_names_the_parameter(args: list[str], expected: str, capsys: pytest.CaptureFixture
                                                ) -> None:
     with pytest.raises((SystemExit, ValueError)) as err:
-        main(["fit", *SMALL, *args], run=False)
+        main(["fit", *SMALL, "--trainer.max_epochs=1", "--trainer.logger=false", *args])
     text = str(err.value) + capsys.readouterr().err
     assert expected in text
 

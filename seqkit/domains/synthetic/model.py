@@ -59,8 +59,8 @@ class SyntheticLM(L.LightningModule):
         acc = correct.sum() / answer.sum()
         seq_acc = (correct.sum(1) == answer.sum(1)).float().mean()
         on_step = stage == "train"
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, sync_dist=not on_step)
-        self.log(f"{stage}_acc", acc, prog_bar=True, on_step=on_step, on_epoch=True, sync_dist=not on_step)
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step, on_epoch=True, sync_dist=True)
+        self.log(f"{stage}_acc", acc, prog_bar=True, on_step=on_step, on_epoch=True, sync_dist=True)
         if not on_step:
             self.log(f"{stage}_seq_acc", seq_acc, sync_dist=True)
         return loss

@@ -33,13 +33,17 @@ def ssd_scan_reference(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor,
     Bh = B.repeat_interleave(h // g, dim=2)  # (b, l, h, n)
     Ch = C.repeat_interleave(h // g, dim=2)
     state = x.new_zeros(b, h, p, n) if initial_state is None else initial_state
+    # unbind (not x[:, t]) so autograd's backward stays O(L): slicing would add a full-size gradient per step.
+    steps = zip(x.unbind(1), dt.unbind(1), Bh.unbind(1), Ch.unbind(1), strict=True)
+    keeps = [None] * length
+    if segment_ids is not None:
+        keeps = [None] + list((segment_ids[:, 1:] == segment_ids[:, :-1]).to(x.dtype).unbind(1))
     ys = []
-    for t in range(length):
-        if segment_ids is not None and t > 0:
-            keep = (segment_ids[:, t] == segment_ids[:, t - 1]).to(x.dtype)  # (b,)
+    for (x_t, dt_t, B_t, C_t), keep in zip(steps, keeps, strict=True):
+        if keep is not None:
             state = state * keep[:, None, None, None]
-        decay = torch.exp(dt[:, t] * A)  # (b, h)
-        inp = (dt[:, t, :, None] * x[:, t])[..., None] * Bh[:, t, :, None, :]  # (b, h, p, n)
+        decay = torch.exp(dt_t * A)  # (b, h)
+        inp = (dt_t[..., None] * x_t)[..., None] * B_t[:, :, None, :]  # (b, h, p, n)
         state = decay[:, :, None, None] * state + inp
-        ys.append(torch.einsum("bhpn,bhn->bhp", state, Ch[:, t]))
+        ys.append(torch.einsum("bhpn,bhn->bhp", state, C_t))
     return torch.stack(ys, dim=1), state
