@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from seqkit.kernels.segments import segment_runs
 from seqkit.kernels.ssd import ssd_scan
 from seqkit.mixers.base import MixerState, TokenMixer
 
@@ -138,6 +139,8 @@ class Mamba2(TokenMixer):
                 causal: bool = True) -> Tensor:
         """(B, L, D) → (B, L, D). ``positions`` is unused: the scan itself orders tokens."""
         self.check_input(x, segment_ids, positions)
+        if segment_ids is not None:
+            segment_ids = segment_runs(segment_ids)  # so conv taps never join two runs of one id
         if self.bidirectional and causal:
             raise ValueError("Mamba2: a bidirectional mixer reads future tokens; call it with causal=False "
                              "or build it with bidirectional=False")

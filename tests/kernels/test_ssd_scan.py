@@ -167,3 +167,20 @@ def test_chunked_matches_reference_property(b, length, groups_heads, p, n, chunk
     y, s = ssd_scan_chunked(x, dt, A, B, C, chunk_size=chunk, segment_ids=seg, initial_state=s0)
     torch.testing.assert_close(y, y_ref, rtol=1e-10, atol=1e-10)
     torch.testing.assert_close(s, s_ref, rtol=1e-10, atol=1e-10)
+
+
+def test_an_id_that_comes_back_starts_a_new_segment() -> None:
+    # [0,0,0,1,1,1,0,...]: the second run of id 0 must not see the first (the reference resets on every change).
+    torch.manual_seed(3)
+    b, length, h, p, g, n = 1, 12, 2, 3, 1, 4
+    x = torch.randn(b, length, h, p, dtype=torch.float64)
+    dt = torch.rand(b, length, h, dtype=torch.float64)
+    A = -torch.rand(h, dtype=torch.float64)
+    B, C = (torch.randn(b, length, g, n, dtype=torch.float64) for _ in range(2))
+    seg = torch.tensor([[0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]])
+    expected, _ = ssd_scan_reference(x, dt, A, B, C, segment_ids=seg)
+    alone, _ = ssd_scan_reference(x[:, 6:], dt[:, 6:], A, B[:, 6:], C[:, 6:])
+    torch.testing.assert_close(expected[:, 6:], alone)
+    for chunk in (4, 8, 16):
+        got, _ = ssd_scan_chunked(x, dt, A, B, C, chunk_size=chunk, segment_ids=seg)
+        torch.testing.assert_close(got, expected)

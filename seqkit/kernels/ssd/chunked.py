@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from seqkit.kernels.segments import segment_runs
+
 
 def ssd_scan_chunked(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, chunk_size: int = 64,
                      segment_ids: Tensor | None = None, initial_state: Tensor | None = None,
@@ -24,6 +26,8 @@ def ssd_scan_chunked(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, 
     pad = (-length) % T
     if segment_ids is None:
         segment_ids = torch.zeros(b, length, dtype=torch.long, device=x.device)
+    else:
+        segment_ids = segment_runs(segment_ids)  # an id that comes back later is a new segment
     if pad:
         # dt = 0 on padding: no decay and no input, so the final state is unchanged.
         x = F.pad(x, (0, 0, 0, 0, 0, pad))
