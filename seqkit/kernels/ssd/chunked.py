@@ -42,40 +42,39 @@ def ssd_scan_chunked(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, 
     C = C.reshape(b, c, T, g, n)
     seg = segment_ids.reshape(b, c, T)
 
+    r = h // g  # heads per group share B and C: heads are split (g, r) and B, C broadcast over r
     a_cum = torch.cumsum(dt * A, dim=2)  # (b, c, T, h) log-decay from chunk start
-    xdt = x * dt[..., None]  # (b, c, T, h, p)
-    rep = h // g
+    xdt = (x * dt[..., None]).view(b, c, T, g, r, p)  # (b, c, T, g, r, p)
 
     # Intra-chunk: y_i = Σ_{j<=i, same segment} (C_i·B_j) exp(a_i - a_j) dt_j x_j.
     same = seg[:, :, :, None] == seg[:, :, None, :]  # (b, c, T, T)
     causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
-    visible = (same & causal)[:, :, None]  # (b, c, 1, T, T)
-    a_h = a_cum.permute(0, 1, 3, 2)  # (b, c, h, T)
+    visible = (same & causal)[:, :, None, None]  # (b, c, 1, 1, T, T)
+    a_h = a_cum.permute(0, 1, 3, 2).reshape(b, c, g, r, T)  # (b, c, g, r, T)
     log_decay = (a_h[..., :, None] - a_h[..., None, :]).masked_fill(~visible, float("-inf"))
-    decay = torch.exp(log_decay)  # (b, c, h, T, T)
     cb = torch.einsum("bcign,bcjgn->bcgij", C, B)  # (b, c, g, T, T)
-    cb = cb.repeat_interleave(rep, dim=2) if rep > 1 else cb  # (b, c, h, T, T)
-    y = torch.einsum("bchij,bcjhp->bcihp", cb * decay, xdt)  # (b, c, T, h, p)
+    scores = cb[:, :, :, None] * torch.exp(log_decay)  # (b, c, g, r, T, T)
+    y = torch.einsum("bcgrij,bcjgrp->bcigrp", scores, xdt)  # (b, c, T, g, r, p)
 
     # Chunk states: contribution of each chunk to the state at its own end.
     last_seg = seg[:, :, -1:]  # (b, c, 1)
     to_end = torch.exp(a_cum[:, :, -1:, :] - a_cum) * (seg == last_seg)[..., None]  # (b, c, T, h)
-    Bh = B.repeat_interleave(rep, dim=3) if rep > 1 else B  # (b, c, T, h, n)
-    chunk_states = torch.einsum("bcjhn,bcjh,bcjhp->bchpn", Bh, to_end, xdt)  # (b, c, h, p, n)
+    weighted = xdt * to_end.view(b, c, T, g, r, 1)  # (b, c, T, g, r, p)
+    chunk_states = torch.einsum("bcjgn,bcjgrp->bcgrpn", B, weighted).reshape(b, c, h, p, n)
 
     # State passing across chunks: a loop over L/T chunks, each a (b, h, p, n) update.
     prev_last = torch.cat([seg[:, :1, 0], seg[:, :-1, -1]], dim=1)  # (b, c) segment before each chunk
     carries = (seg[:, :, -1] == prev_last).to(x.dtype)[..., None] * torch.exp(a_cum[:, :, -1, :])  # (b, c, h)
     state = x.new_zeros(b, h, p, n) if initial_state is None else initial_state.to(x.dtype)
+    # unbind, not [:, ci]: indexing inside the loop would make backward O(c²) (a full-size gradient per step).
     incoming = []
-    for ci in range(c):
+    for carry, chunk_state in zip(carries.unbind(1), chunk_states.unbind(1), strict=True):
         incoming.append(state)
-        state = carries[:, ci, :, None, None] * state + chunk_states[:, ci]
-    incoming = torch.stack(incoming, dim=1)  # (b, c, h, p, n)
+        state = carry[:, :, None, None] * state + chunk_state
+    incoming = torch.stack(incoming, dim=1).view(b, c, g, r, p, n)
 
     # Contribution of the incoming state to each token, while still in the incoming segment.
-    Ch = C.repeat_interleave(rep, dim=3) if rep > 1 else C  # (b, c, T, h, n)
     from_start = torch.exp(a_cum) * (seg == prev_last[..., None])[..., None]  # (b, c, T, h)
-    y = y + torch.einsum("bcihn,bchpn,bcih->bcihp", Ch, incoming, from_start)
+    y = y + torch.einsum("bcign,bcgrpn->bcigrp", C, incoming) * from_start.view(b, c, T, g, r, 1)
     y = y.reshape(b, c * T, h, p)[:, :length]
     return y, state
