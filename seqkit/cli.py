@@ -11,6 +11,7 @@ import difflib
 import importlib
 import inspect
 import re
+import warnings
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
@@ -22,6 +23,9 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from seqkit.callbacks import FiniteLossGuard, PredictionWriter, TrainingCurvesPlot
 
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
+
+# torch 2.14 + Lightning 2.6 print this deprecation once per rank on every run; it is not the user's to fix.
+warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
 
 
 class SeqkitParser(LightningArgumentParser):

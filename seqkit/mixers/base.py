@@ -11,10 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from seqkit.kernels.segments import in_segment_index as position_in_segment
-from seqkit.kernels.segments import segment_starts
-
-__all__ = ["MixerState", "TokenMixer", "position_in_segment", "segment_starts"]
+__all__ = ["MixerState", "TokenMixer"]
 
 MixerState = dict[str, Any]
 
