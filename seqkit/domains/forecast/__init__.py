@@ -1,0 +1,1 @@
+"""Time-series forecasting head (Informer and an SSM-encoder alternative). Data layer so far."""
