@@ -120,3 +120,19 @@ def test_ettm1_reads_as_regular_15_minute_series_with_x4_borders() -> None:
     assert (table.stamps[1] - table.stamps[0]) == pd.Timedelta(minutes=15)
     assert ett_borders("t", 96) == {"train": (0, 34560), "val": (34464, 46080), "test": (45984, 57600)}
     assert timef(table.stamps[:4], "t").shape == (4, 5)
+
+
+def test_synthetic_series_is_seeded_seasonal_and_coupled() -> None:
+    from seqkit.domains.forecast.synthetic_series import synthetic_series
+
+    a, b, c = synthetic_series(2000, 4, seed=1), synthetic_series(2000, 4, seed=1), synthetic_series(2000, 4, seed=2)
+    assert np.array_equal(a.values, b.values) and not np.array_equal(a.values, c.values)
+    assert a.values.shape == (2000, 4) and a.columns[-1] == "target"
+    assert (a.stamps[1] - a.stamps[0]) == pd.Timedelta(hours=1)
+    x = a.values[:, 0] - a.values[:, 0].mean()
+    detrended = x - np.convolve(x, np.ones(24) / 24, mode="same")  # remove level shifts, keep the daily cycle
+    lag24 = np.corrcoef(detrended[24:-24], detrended[48:])[0, 1]
+    lag12 = np.corrcoef(detrended[24:-24], detrended[36:-12])[0, 1]
+    assert lag24 > 0.5 and lag24 > lag12  # a daily cycle
+    corr = np.corrcoef(a.values.T)
+    assert np.abs(corr[-1, :-1]).max() > 0.2  # the target is coupled to the other channels
