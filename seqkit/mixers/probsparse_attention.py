@@ -33,7 +33,7 @@ class ProbSparseAttention(TokenMixer):
     can_step = False  # Informer decodes the whole horizon in one pass; init_state/step raise.
 
     def __init__(self, d_model: int, n_heads: int = 8, factor: int = 5, dropout: float = 0.0,
-                 mix: bool = False) -> None:
+                 mix: bool = False, dense: bool = False) -> None:
         super().__init__()
         if n_heads < 1 or d_model % n_heads != 0:
             raise ValueError(f"ProbSparseAttention: d_model={d_model} must be divisible by n_heads={n_heads}")
@@ -44,6 +44,8 @@ class ProbSparseAttention(TokenMixer):
         self.head_dim = d_model // n_heads
         self.factor = factor
         self.mix = mix
+        #: every query active: canonical softmax attention (the paper's Informer† baseline).
+        self.dense = dense
         self.scale = 1.0 / math.sqrt(self.head_dim)
         self.q_proj = nn.Linear(d_model, d_model)
         self.k_proj = nn.Linear(d_model, d_model)
@@ -103,7 +105,7 @@ class ProbSparseAttention(TokenMixer):
         b, h, l_q, _ = q.shape
         l_k = k.shape[-2]
         u, _ = self.sample_sizes(l_q, l_k)
-        if u >= l_q:
+        if u >= l_q or self.dense:
             return torch.arange(l_q, device=q.device).expand(b, h, l_q)
         with torch.no_grad():
             idx = self.sample_keys(l_q, l_k, device=q.device, generator=generator)

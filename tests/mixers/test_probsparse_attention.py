@@ -240,3 +240,15 @@ def test_bad_input():
     with pytest.raises(NotImplementedError):
         m.init_state(BATCH)
     assert m(x, positions=torch.arange(8).expand(BATCH, 8)).shape == x.shape  # positions are ignored
+
+
+def test_dense_mode_is_plain_softmax_attention_at_any_length():
+    torch.manual_seed(0)
+    m = ProbSparseAttention(16, n_heads=2, factor=1, dense=True).double()
+    x = torch.randn(2, 60, 16, dtype=torch.float64)  # u = ceil(ln 60) = 5 << 60 without dense
+    q, k, v = (t.view(2, 60, 2, 8).transpose(1, 2) for t in (m.q_proj(x), m.k_proj(x), m.v_proj(x)))
+    for causal in (False, True):
+        mask = torch.ones(60, 60, dtype=torch.bool).tril() if causal else None
+        ref = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        ref = m.out_proj(ref.transpose(1, 2).reshape(2, 60, 16))
+        torch.testing.assert_close(m(x, causal=causal), ref)
