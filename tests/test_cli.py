@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -121,7 +122,8 @@ def test_every_shipped_config_instantiates() -> None:
     configs = sorted((Path(__file__).parents[1] / "seqkit" / "domains").glob("*/configs/*.yaml"))
     assert configs
     for config in configs:
-        cli = main(["-c", str(config)], run=False)
+        domain_main = importlib.import_module(f"seqkit.domains.{config.parents[1].name}.cli").main
+        cli = domain_main(["-c", str(config)], run=False)
         assert isinstance(cli.model, torch.nn.Module) and cli.datamodule is not None
 
 

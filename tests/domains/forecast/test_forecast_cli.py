@@ -1,0 +1,47 @@
+"""seqkit-forecast end to end: fit and test from the shipped config, on synthetic data and on ETTh1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from seqkit.domains.forecast import ForecastDataModule
+from seqkit.domains.forecast.cli import main
+
+SHARED = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[4] / "shared" / "data"))
+ETTH1 = SHARED / "timeseries" / "ETTh1.csv"
+TINY = ["--model.init_args.d_model=16", "--model.init_args.n_heads=2", "--model.init_args.d_ff=32",
+        "--data.init_args.seq_len=48", "--data.init_args.label_len=24", "--data.init_args.pred_len=12",
+        "--trainer.max_epochs=1", "--trainer.limit_train_batches=4", "--trainer.limit_val_batches=2",
+        "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+
+
+def test_fit_then_test_reports_mse_mae_overall_and_per_step(tmp_path: Path) -> None:
+    fit = main(["fit", *TINY, f"--trainer.default_root_dir={tmp_path}"])
+    assert fit.model.model.pred_len == 12 and fit.model.hparams.enc_in == 7
+    ckpt = next(tmp_path.rglob("last.ckpt"))
+    cli = main(["test", *TINY, f"--ckpt_path={ckpt}", f"--trainer.default_root_dir={tmp_path}"])
+    results = {k: float(v) for k, v in cli.trainer.callback_metrics.items()}
+    per_step = pd.read_csv(next(tmp_path.rglob("test_per_step.csv")))
+    assert len(per_step) == 12
+    assert per_step["mse"].mean() == pytest.approx(results["test_mse"], rel=1e-5)
+    assert per_step["mae"].mean() == pytest.approx(results["test_mae"], rel=1e-5)
+
+
+@pytest.mark.parametrize(("features", "enc_in", "c_out"), [("M", 7, 7), ("S", 1, 1), ("MS", 7, 1)])
+def test_features_select_channels_with_the_target_last(features: str, enc_in: int, c_out: int) -> None:
+    dm = ForecastDataModule(features=features, synthetic_rows=600, seq_len=48, label_len=24, pred_len=12)
+    assert (dm.enc_in, dm.c_out) == (enc_in, c_out) and dm.table.columns[-1] == "target"
+
+
+@pytest.mark.skipif(not ETTH1.exists(), reason=f"ETTh1 not found at {ETTH1}")
+def test_etth1_uses_the_paper_borders_and_every_test_window() -> None:
+    dm = ForecastDataModule(path=str(ETTH1), features="S", seq_len=96, label_len=48, pred_len=24)
+    dm.setup("fit")
+    assert {k: len(v) for k, v in dm.datasets.items()} == {"train": 8521, "val": 2857, "test": 2857}
+    assert sum(len(b["x"]) for b in dm.test_dataloader()) == 2857  # no dropped last batch
+    with pytest.raises(ValueError, match="target column 'oil' not found"):
+        ForecastDataModule(path=str(ETTH1), target="oil")
