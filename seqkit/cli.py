@@ -97,12 +97,17 @@ def default_trainer_callbacks() -> list[L.Callback]:
 
 
 def run_domain_cli(config_package: str, args: Any = None, *, run: bool = True,
-                   links: Sequence[tuple[str, str]] = (), config_name: str = "default.yaml") -> SeqkitCLI:
-    """Run the CLI with ``<config_package>/configs/<config_name>`` as every subcommand's defaults."""
+                   links: Sequence[tuple[str, str]] = (), config_name: str = "default.yaml",
+                   callbacks: Sequence[L.Callback] = ()) -> SeqkitCLI:
+    """Run the CLI with ``<config_package>/configs/<config_name>`` as every subcommand's defaults.
+
+    ``callbacks`` are the domain's own always-on callbacks (e.g. its prediction writer).
+    """
     config = str(resources.files(config_package).joinpath("configs", config_name))
     parser_kwargs: dict[str, Any] = {s: {"default_config_files": [config]} for s in SUBCOMMANDS}
     if not run:
         parser_kwargs = {"default_config_files": [config]}
     return SeqkitCLI(L.LightningModule, L.LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
                      parser_class=SeqkitParser, parser_kwargs=parser_kwargs, save_config_kwargs={"overwrite": True},
-                     trainer_defaults={"callbacks": default_trainer_callbacks()}, args=args, run=run, links=links)
+                     trainer_defaults={"callbacks": [*default_trainer_callbacks(), *callbacks]}, args=args, run=run,
+                     links=links)

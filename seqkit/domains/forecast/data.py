@@ -6,7 +6,9 @@ from pathlib import Path
 
 import lightning as L
 import numpy as np
-from torch.utils.data import DataLoader
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, Dataset
 
 from seqkit.data import EpochSeededSampler
 from seqkit.domains.forecast.scaler import ChannelScaler
@@ -88,6 +90,8 @@ class ForecastDataModule(L.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return
+        if stage == "predict" and self.scaler.mean is not None:
+            return
         borders = self.borders()
         start, end = borders["train"]
         self.scaler.fit(self.table.values[start:end])
@@ -97,6 +101,24 @@ class ForecastDataModule(L.LightningDataModule):
         for split, (s, e) in borders.items():
             self.datasets[split] = ForecastWindows(values[s:e], marks[s:e], self.seq_len, self.label_len,
                                                    self.pred_len, source=f"{self.table.source} [{split} rows {s}:{e}]")
+
+    def future_stamps(self) -> pd.DatetimeIndex:
+        """The ``pred_len`` timestamps after the last row, at the series' regular step."""
+        stamps = self.table.stamps
+        step = stamps[-1] - stamps[-2]
+        return pd.date_range(stamps[-1] + step, periods=self.pred_len, freq=step)
+
+    def _future_window(self) -> _DictDataset:
+        """One window: the last seq_len rows, start token = last label_len rows, marks of future stamps."""
+        values = self.scaler.transform(self.table.values[-self.seq_len :])  # (seq_len, C)
+        stamps = self.table.stamps[-self.seq_len :].append(self.future_stamps())
+        marks = timef(stamps, self.freq) if self.embed == "timeF" else fixed_marks(stamps, self.freq)
+        y = np.concatenate([values[-self.label_len :], np.zeros((self.pred_len, values.shape[1]), np.float32)])
+        x_mark, y_mark = marks[: self.seq_len], marks[self.seq_len - self.label_len :]
+        return _DictDataset(x=values, x_mark=x_mark, y=y, y_mark=y_mark)
+
+    def predict_dataloader(self) -> DataLoader:
+        return DataLoader(self._future_window(), batch_size=1)
 
     def _loader(self, split: str) -> DataLoader:
         data = self.datasets[split]
@@ -115,3 +137,17 @@ class ForecastDataModule(L.LightningDataModule):
     def inverse(self, scaled: np.ndarray) -> np.ndarray:
         """Model outputs (…, c_out) back to data units."""
         return self.scaler.inverse(scaled, None if self.c_out == self.enc_in else [-1])
+
+
+class _DictDataset(Dataset):
+    """A single example held as named arrays."""
+
+    def __init__(self, **arrays: np.ndarray) -> None:
+        self.item = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in arrays.items()}
+        self.item["index"] = torch.tensor(0)
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return self.item

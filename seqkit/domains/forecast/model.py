@@ -83,6 +83,10 @@ class ForecastModel(L.LightningModule):
                                   "mae": mae_step.cpu().numpy()})
             atomic_write(Path(log_dir) / "test_per_step.csv", lambda fh: fh.write(table.to_csv(index=False).encode()))
 
+    def predict_step(self, batch: dict[str, Tensor], batch_idx: int, dataloader_idx: int = 0) -> dict[str, Tensor]:
+        """Scaled forecast (B, pred_len, c_out); ForecastWriter turns it into dated, data-unit CSV + PNG."""
+        return {"index": batch["index"], "forecast": self(batch["x"], batch["x_mark"], batch["y"], batch["y_mark"])}
+
     def configure_optimizers(self) -> dict[str, Any]:
         opt = torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)

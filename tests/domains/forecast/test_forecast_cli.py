@@ -45,3 +45,19 @@ def test_etth1_uses_the_paper_borders_and_every_test_window() -> None:
     assert sum(len(b["x"]) for b in dm.test_dataloader()) == 2857  # no dropped last batch
     with pytest.raises(ValueError, match="target column 'oil' not found"):
         ForecastDataModule(path=str(ETTH1), target="oil")
+
+
+def test_predict_writes_dated_inverse_scaled_csv_and_plot(tmp_path: Path) -> None:
+    main(["fit", *TINY, f"--trainer.default_root_dir={tmp_path}"])
+    ckpt = next(tmp_path.rglob("last.ckpt"))
+    cli = main(["predict", *TINY, f"--ckpt_path={ckpt}", f"--trainer.default_root_dir={tmp_path}"])
+    frame = pd.read_csv(next(tmp_path.rglob("forecast.csv")), parse_dates=["date"])
+    table = cli.datamodule.table
+    step = table.stamps[-1] - table.stamps[-2]
+    assert len(frame) == 12 and list(frame.columns) == ["date", *table.columns]
+    assert frame["date"].iloc[0] == table.stamps[-1] + step and frame["date"].diff().iloc[1:].eq(step).all()
+    # data units, not standardized: the forecast sits within the range of the series it continues
+    lo, hi = table.values.min(0), table.values.max(0)
+    spread = hi - lo
+    assert ((frame[table.columns].to_numpy() > lo - spread) & (frame[table.columns].to_numpy() < hi + spread)).all()
+    assert next(tmp_path.rglob("forecast.png")).stat().st_size > 5000
