@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -9,7 +10,9 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
-EXPECTED_FILES = {"backbones.ipynb": ["backbones_out/accuracy_vs_length.png"]}
+EXPECTED_FILES = {"backbones.ipynb": ["backbones_out/accuracy_vs_length.png"],
+                  "forecast.ipynb": ["forecast_out/forecast_ot.png"]}
+SHARED = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
 
 
 def test_every_notebook_has_expected_outputs_listed() -> None:
@@ -19,6 +22,7 @@ def test_every_notebook_has_expected_outputs_listed() -> None:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_executes_and_writes_its_plots(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEQKIT_NB_SMOKE", "1")
+    monkeypatch.setenv("SEQKIT_SHARED_DATA", str(SHARED.resolve()))
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("PYTHONWARNINGS", "ignore")
     nb = nbformat.read(path, as_version=4)
