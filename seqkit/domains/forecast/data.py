@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightning as L
 import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from seqkit.data import EpochSeededSampler
+from seqkit.data import SplitDataModule
 from seqkit.domains.forecast.scaler import ChannelScaler
 from seqkit.domains.forecast.series_table import SeriesTable, read_wide
 from seqkit.domains.forecast.splits import ett_borders, ratio_borders
@@ -21,7 +20,7 @@ from seqkit.domains.forecast.windows import ForecastWindows
 FEATURES = ("M", "S", "MS")
 
 
-class ForecastDataModule(L.LightningDataModule):
+class ForecastDataModule(SplitDataModule):
     """Windows of a scaled series in Informer's layout.
 
     Args:
@@ -120,19 +119,9 @@ class ForecastDataModule(L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         return DataLoader(self._future_window(), batch_size=1)
 
-    def _loader(self, split: str) -> DataLoader:
-        data = self.datasets[split]
-        sampler = EpochSeededSampler(len(data), self.seed) if split == "train" else None
-        return DataLoader(data, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train")
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test")
+    def dataset(self, split: str) -> ForecastWindows:
+        self.setup()
+        return self.datasets[split]
 
     def inverse(self, scaled: np.ndarray) -> np.ndarray:
         """Model outputs (…, c_out) back to data units."""

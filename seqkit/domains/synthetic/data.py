@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from seqkit.data import EpochSeededSampler
+from seqkit.data import SplitDataModule
 from seqkit.domains.synthetic.tasks import GENERATORS, TASKS, vocab_size
 
 SPLITS = {"train": 0, "val": 1, "test": 2, "predict": 3}
@@ -32,7 +31,7 @@ class SyntheticTaskDataset(Dataset):
                 "index": torch.tensor(index)}
 
 
-class SyntheticDataModule(L.LightningDataModule):
+class SyntheticDataModule(SplitDataModule):
     """Seeded selective copying, MQAR or passkey retrieval at a chosen length.
 
     Args:
@@ -71,20 +70,5 @@ class SyntheticDataModule(L.LightningDataModule):
         return SyntheticTaskDataset(self.task, self.seq_len, self.sizes[split], self.seed, split, self.n_tokens,
                                     self.n_symbols)
 
-    def _loader(self, split: str) -> DataLoader:
-        data = self.dataset(split)
-        sampler = EpochSeededSampler(len(data), self.seed) if split == "train" else None
-        return DataLoader(data, batch_size=self.batch_size, sampler=sampler, num_workers=self.num_workers,
-                          persistent_workers=self.num_workers > 0)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train")
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test")
-
     def predict_dataloader(self) -> DataLoader:
-        return self._loader("predict")
+        return self.loader("predict")
