@@ -66,17 +66,12 @@ CONFIGS = [dict(window=4), dict(window=5, n_sinks=2), dict(window=4, n_sinks=2, 
 
 @pytest.mark.parametrize("causal", [True, False])
 @pytest.mark.parametrize("kw", CONFIGS)
-def test_forward_and_grads_match_naive(causal, kw):
+def test_forward_and_grads_match_naive(causal, kw, assert_output_and_grads_match):
     m = make(**kw)
     x = torch.randn(2, 17, 16, dtype=DT, requires_grad=True)
     out = m(x, causal=causal)
     ref = naive_window(m, x, causal=causal)
-    torch.testing.assert_close(out, ref, rtol=1e-6, atol=1e-6)
-    w = torch.randn_like(out)
-    params = [x, m.qkv.weight, m.out.weight]
-    for a, r in zip(torch.autograd.grad((out * w).sum(), params), torch.autograd.grad((ref * w).sum(), params),
-                    strict=True):
-        torch.testing.assert_close(a, r, rtol=1e-6, atol=1e-6)
+    assert_output_and_grads_match(out, ref, [x, m.qkv.weight, m.out.weight])
 
 
 @pytest.mark.parametrize("causal", [True, False])

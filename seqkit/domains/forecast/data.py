@@ -89,8 +89,6 @@ class ForecastDataModule(SplitDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return
-        if stage == "predict" and self.scaler.mean is not None:
-            return
         borders = self.borders()
         start, end = borders["train"]
         self.scaler.fit(self.table.values[start:end])
