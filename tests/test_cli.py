@@ -118,13 +118,33 @@ def test_checkpoint_hyperparameters_are_plain_and_load_with_weights_only(tmp_pat
     assert model.backbone.layer_names == ["mamba2", "mamba2"]
 
 
-def test_every_shipped_config_instantiates() -> None:
+def _ett_shaped_root(tmp_path: Path) -> Path:
+    """The real data root when present, else a folder with an ETTh1-shaped synthetic CSV (20 months hourly)."""
+    real = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
+    if (real / "timeseries" / "ETTh1.csv").exists():
+        return real
+    from seqkit.domains.forecast.synthetic_series import synthetic_series
+
+    table = synthetic_series(14400, 7, "h", seed=0)
+    frame = pd.DataFrame(table.values, columns=["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"])
+    frame.insert(0, "date", table.stamps.strftime("%Y-%m-%d %H:%M:%S"))
+    (tmp_path / "timeseries").mkdir()
+    frame.to_csv(tmp_path / "timeseries" / "ETTh1.csv", index=False)
+    return tmp_path
+
+
+def test_every_shipped_config_instantiates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     configs = sorted((Path(__file__).parents[1] / "seqkit" / "domains").glob("*/configs/*.yaml"))
-    assert configs
+    assert len(configs) >= 7
+    monkeypatch.setenv("SEQKIT_SHARED_DATA", str(_ett_shaped_root(tmp_path)))
     for config in configs:
         domain_main = importlib.import_module(f"seqkit.domains.{config.parents[1].name}.cli").main
         cli = domain_main(["-c", str(config)], run=False)
         assert isinstance(cli.model, torch.nn.Module) and cli.datamodule is not None
+        if config.name.startswith("etth1_"):  # the paper's model on the real file, channels linked from it
+            features = config.stem.split("_")[1]
+            assert cli.model.hparams.d_model == 512 and cli.model.hparams.d_ff == 2048
+            assert cli.datamodule.enc_in == (1 if features == "S" else 7) == cli.model.hparams.enc_in
 
 
 @pytest.mark.parametrize(("args", "expected"), [

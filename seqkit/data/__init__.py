@@ -1,6 +1,7 @@
 """Data machinery shared by the domains (samplers, windows, tokenizer bases)."""
 
+from seqkit.data.data_path import DATA_ROOT_VARIABLE, resolve_data_path
 from seqkit.data.epoch_sampler import EpochSeededSampler
 from seqkit.data.split_data_module import SplitDataModule
 
-__all__ = ["EpochSeededSampler", "SplitDataModule"]
+__all__ = ["DATA_ROOT_VARIABLE", "resolve_data_path", "EpochSeededSampler", "SplitDataModule"]

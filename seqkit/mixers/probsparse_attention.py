@@ -31,6 +31,10 @@ class ProbSparseAttention(TokenMixer):
     """
 
     can_step = False  # Informer decodes the whole horizon in one pass; init_state/step raise.
+    #: key count up to which sampled scores come from a blocked dense Q·Kᵀ (see ``sampled_scores``).
+    dense_scores_max_keys = 1024
+    #: elements per (batch, head) of one query block's intermediate in ``sampled_scores``.
+    block_elements = 1 << 17
 
     def __init__(self, d_model: int, n_heads: int = 8, factor: int = 5, dropout: float = 0.0,
                  mix: bool = False, dense: bool = False) -> None:
@@ -71,6 +75,31 @@ class ProbSparseAttention(TokenMixer):
         idx = torch.randint(l_k, (l_q, u_part), generator=generator, device=gen_device)
         return idx.to(device) if device is not None else idx
 
+    def sampled_scores(self, q: Tensor, k: Tensor, idx: Tensor) -> Tensor:
+        """Scaled scores ``q_i·k_j/√d`` for the sampled keys ``j ∈ idx[i]``: (B, H, L_Q, U_part).
+
+        Up to ``dense_scores_max_keys`` keys, a block of queries is scored against every key by one GEMM and
+        the sampled columns are gathered: the same values, ~2x faster on a CPU at L = 720 than gathering U_part
+        key vectors per query (whose dot products are tiny and memory-bound); at L = 2048 the gather wins
+        by 2.4x, so longer inputs gather the sampled keys, keeping the O(L log L) cost. Either way, queries
+        go in blocks so no intermediate exceeds ~``block_elements`` per (batch, head).
+        """
+        l_q, l_k = q.shape[-2], k.shape[-2]
+        u_part = idx.shape[-1]
+        dense = l_k <= self.dense_scores_max_keys
+        per_query = l_k if dense else u_part * q.shape[-1]
+        block = max(1, self.block_elements // per_query)
+        out = []
+        for start in range(0, l_q, block):
+            q_blk, idx_blk = q[:, :, start : start + block], idx[start : start + block]  # (B, H, c, d), (c, U)
+            if dense:
+                s = q_blk @ k.transpose(-2, -1)  # (B, H, c, L_K)
+                out.append(s.gather(-1, idx_blk.expand(*s.shape[:2], *idx_blk.shape)))  # (B, H, c, U)
+            else:
+                k_sample = k.index_select(2, idx_blk.reshape(-1)).unflatten(2, idx_blk.shape)  # (B, H, c, U, d)
+                out.append((q_blk.unsqueeze(-2) @ k_sample.transpose(-2, -1)).squeeze(-2))  # (B, H, c, U)
+        return torch.cat(out, dim=2) * self.scale
+
     def sparsity_measure(self, q: Tensor, k: Tensor, idx: Tensor, causal: bool) -> Tensor:
         """``M(q_i) = max_j s_ij − (1/L_K)·Σ_j s_ij`` over the sampled keys ``j ∈ idx[i]``; ``(B, H, L_Q)``.
 
@@ -79,8 +108,7 @@ class ProbSparseAttention(TokenMixer):
         keys with index <= i, and L_K becomes its number of visible keys, i + 1 (the same formula applied
         to the keys it may see); a query with no visible sampled key gets ``-inf`` (ranked last).
         """
-        k_sample = k[:, :, idx, :]  # (B, H, L_Q, U_part, d)
-        scores = (q.unsqueeze(-2) @ k_sample.transpose(-2, -1)).squeeze(-2) * self.scale  # (B, H, L_Q, U_part)
+        scores = self.sampled_scores(q, k, idx)  # (B, H, L_Q, U_part)
         l_q, l_k = q.shape[-2], k.shape[-2]
         if not causal:
             return scores.amax(dim=-1) - scores.sum(dim=-1) / l_k

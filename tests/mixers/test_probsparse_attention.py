@@ -87,9 +87,13 @@ def test_sample_sizes_follow_the_paper():
     assert m.sample_keys(7, 30).shape == (7, 20)  # 5·ceil(ln 30) = 5·4
 
 
-def test_sparsity_measure_matches_formula():
+@pytest.mark.parametrize("max_keys, block", [(1024, 1 << 17), (0, 1 << 17), (1024, 1), (0, 7)],
+                         ids=["dense", "gather", "dense-tiny-blocks", "gather-tiny-blocks"])
+def test_sparsity_measure_matches_formula(max_keys: int, block: int):
+    """Both ways to get the sampled scores (blocked dense GEMM + gather, or gathered keys) give the formula."""
     torch.manual_seed(1)
     m = make()
+    m.dense_scores_max_keys, m.block_elements = max_keys, block
     q, k = torch.randn(2, N_HEADS, 9, 4).double(), torch.randn(2, N_HEADS, 11, 4).double()
     idx = torch.randint(11, (9, 6))
     got = m.sparsity_measure(q, k, idx, causal=False)

@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from seqkit.data import SplitDataModule
+from seqkit.data import SplitDataModule, resolve_data_path
 from seqkit.domains.forecast.scaler import ChannelScaler
 from seqkit.domains.forecast.series_table import SeriesTable, read_wide
 from seqkit.domains.forecast.splits import ett_borders, ratio_borders
@@ -24,7 +24,8 @@ class ForecastDataModule(SplitDataModule):
     """Windows of a scaled series in Informer's layout.
 
     Args:
-        path (str, Optional): CSV/Parquet with a date column; None uses the seeded synthetic series.
+        path (str, Optional): CSV/Parquet with a date column, found from the working directory or under
+            ``$SEQKIT_SHARED_DATA``; None uses the seeded synthetic series.
         date_column (str): name of the timestamp column.
         target (str): target column (S and MS); for the synthetic series it is ``target``.
         features (str): ``M`` multivariate → multivariate, ``S`` target only, ``MS`` all → target.
@@ -61,7 +62,7 @@ class ForecastDataModule(SplitDataModule):
             table = synthetic_series(self.hparams.synthetic_rows, 7, "h" if self.freq == "h" else "15min", self.seed)
             self.target = "target"
         else:
-            table = read_wide(self.path, self.date_column, missing=self.missing)
+            table = read_wide(resolve_data_path(self.path), self.date_column, missing=self.missing)
         if self.target not in table.columns:
             raise ValueError(f"{table.source}: target column {self.target!r} not found; columns: "
                              f"{', '.join(table.columns)}")

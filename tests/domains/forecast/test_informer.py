@@ -73,3 +73,36 @@ def test_encoder_mixer_is_swappable_and_the_model_learns(mixer: str, options: di
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.25 * losses[0], (losses[0], losses[-1])
+
+
+@pytest.mark.parametrize("d_layers", [1, 2])
+def test_last_decoder_layer_keeping_only_the_horizon_rows_is_exact(d_layers: int) -> None:
+    """Trimming the last decoder layer to pred_len rows must equal slicing the full decoder output."""
+    from seqkit.domains.forecast.informer import DecoderLayer
+
+    torch.manual_seed(0)
+    layer = DecoderLayer(32, 4, 64, factor=1, dropout=0.0, dense=False).eval()
+    x, memory = torch.randn(2, 30, 32), torch.randn(2, 12, 32)
+    attn = layer.self_attn
+    selected = attn.select_queries(attn._split_heads(attn.q_proj(x)), attn._split_heads(attn.k_proj(x)), causal=True)
+    assert selected.shape[-1] < x.shape[1]  # some queries are lazy, so the selection matters
+    # Same active queries in both passes, so the only difference is the trimming itself.
+    orig = layer.self_attn.forward
+    layer.self_attn.forward = lambda h, **kw: orig(h, **{**kw, "selected": selected})
+    full = layer(x, memory)[:, -10:]
+    kept = layer(x, memory, keep_last=10)
+    assert kept.shape == (2, 10, 32)
+    torch.testing.assert_close(kept, full, rtol=1e-5, atol=1e-6)
+
+    model = Informer(3, 3, 3, pred_len=6, d_model=32, n_heads=4, d_layers=d_layers, d_ff=64, factor=1,
+                     dropout=0.0, encoder_mixer="full", decoder_attn="full").eval()
+    xe, me = torch.randn(2, 16, 3), torch.randn(2, 16, 4)
+    xd, md = torch.randn(2, 14, 3), torch.randn(2, 14, 4)
+    out = model(xe, me, xd, md)
+    memory = model.encode(xe, me)
+    h = model.dec_embedding(xd, md)
+    for layer in model.decoder:
+        h = layer(h, memory)
+    reference = model.projection(model.dec_norm(h))[:, -6:]
+    assert out.shape == (2, 6, 3)
+    torch.testing.assert_close(out, reference, rtol=1e-5, atol=1e-6)

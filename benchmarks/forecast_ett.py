@@ -1,0 +1,222 @@
+"""ETTh1 under the Informer paper's protocol: fit, test on the best-validation checkpoint, compare to the paper.
+
+What: for each shipped config ``etth1_{M,S}_{24,48}.yaml`` and each encoder (Informer's ProbSparse, or the
+bidirectional Mamba-2 encoder of ``mamba_encoder.yaml``) and seed, one ``fit`` + ``test --ckpt_path best``
+through the same CLI users run. Test MSE/MAE are on z-scored values over every test window (2,857 at
+pred 24; no dropped last batch), averaged over seeds and set against the paper's Tables 1-2.
+
+How: every run is a subprocess of this script (``--one``), 2 torch threads, so peak memory (VmHWM) is its own.
+A run's result is written atomically to ``results/forecast_ett/<run>.json``; finished runs are skipped, and
+a run killed mid-fit resumes from its ``last.ckpt`` (under ``runs/forecast_ett/<run>``). After every run the
+ETTh1 section of ``results/forecast.md`` is regenerated from all JSON files present.
+
+    SEQKIT_SHARED_DATA=../shared/data python benchmarks/forecast_ett.py [--only M_24:probsparse:0 ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+RUN_JSON = RESULTS / "forecast_ett"
+REPORT = RESULTS / "forecast.md"
+RUNS_DIR = Path("runs/forecast_ett")
+SECTION = ("<!-- forecast_ett:start -->", "<!-- forecast_ett:end -->")
+
+# Informer paper, ETTh1 (AAAI'21 Tables 1-2): MSE, MAE on z-scored data.
+PAPER = {"M_24": (0.577, 0.549), "M_48": (0.685, 0.625), "S_24": (0.098, 0.247), "S_48": (0.158, 0.319)}
+ENCODERS = {"probsparse": "Informer (ProbSparse encoder)", "mamba2": "Mamba-2 encoder (bidirectional)"}
+# The queue, most informative first; (task, encoder, seed).
+DEFAULT_RUNS = ([("M_24", "probsparse", s) for s in range(3)] + [("M_48", "probsparse", s) for s in range(3)]
+                + [("M_24", "mamba2", 0), ("M_48", "mamba2", 0), ("S_24", "probsparse", 0), ("S_48", "probsparse", 0)]
+                + [("M_24", "mamba2", s) for s in (1, 2)] + [("M_48", "mamba2", s) for s in (1, 2)]
+                + [("S_24", "mamba2", 0), ("S_48", "mamba2", 0)])
+
+
+def run_name(task: str, encoder: str, seed: int) -> str:
+    return f"{task}_{encoder}_seed{seed}"
+
+
+def config_path(name: str) -> str:
+    return str(resources.files("seqkit.domains.forecast").joinpath("configs", name))
+
+
+def peak_rss_gib() -> float:
+    with open("/proc/self/status") as fh:
+        kib = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    return kib / 2**20
+
+
+def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | None,
+            extra: list[str] | None = None) -> dict[str, Any]:
+    """Fit + test one run in this process (resuming from last.ckpt when present); returns the result record."""
+    import lightning as L
+    import torch
+
+    from seqkit.domains.forecast.cli import main
+
+    torch.set_num_threads(threads)
+    run_dir = RUNS_DIR / run_name(task, encoder, seed)
+    args = ["-c", config_path(f"etth1_{task}.yaml")]
+    if encoder == "mamba2":
+        args += ["-c", config_path("mamba_encoder.yaml")]
+    args += [f"--seed_everything={seed}", f"--data.init_args.seed={seed}", f"--trainer.default_root_dir={run_dir}",
+             f"--checkpoint.dirpath={run_dir / 'checkpoints'}", "--trainer.enable_progress_bar=false"]
+    if max_epochs is not None:
+        args.append(f"--trainer.max_epochs={max_epochs}")
+    args += extra or []
+
+    class TrainClock(L.Callback):
+        """Seconds spent in training epochs (validation excluded) and the validation loss per epoch."""
+
+        def __init__(self) -> None:
+            self.seconds, self.windows, self.val_losses, self._t0 = 0.0, 0, [], 0.0
+
+        def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+            self._t0 = time.perf_counter()
+
+        def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+            self.seconds += time.perf_counter() - self._t0
+            n_train = len(trainer.datamodule.datasets["train"])
+            self.windows += min(n_train, trainer.num_training_batches * trainer.datamodule.batch_size)
+
+        def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+            if not trainer.sanity_checking and "val_loss" in trainer.callback_metrics:
+                self.val_losses.append(round(float(trainer.callback_metrics["val_loss"]), 5))
+
+    cli = main(args, run=False)
+    clock = TrainClock()
+    cli.trainer.callbacks.append(clock)
+    last = run_dir / "checkpoints" / "last.ckpt"
+    t0 = time.perf_counter()
+    cli.trainer.fit(cli.model, cli.datamodule, ckpt_path=str(last) if last.exists() else None)
+    fit_s = time.perf_counter() - t0
+    best = cli.trainer.checkpoint_callback.best_model_path
+    metrics = cli.trainer.test(cli.model, cli.datamodule, ckpt_path="best", verbose=False)[0]
+    return {
+        "task": task, "encoder": encoder, "seed": seed, "best_checkpoint": Path(best).name,
+        "test_mse": round(metrics["test_mse"], 5), "test_mae": round(metrics["test_mae"], 5),
+        "test_windows": len(cli.datamodule.datasets["test"]), "val_losses": clock.val_losses,
+        "epochs": cli.trainer.current_epoch, "precision": str(cli.trainer.precision),
+        "train_s": round(clock.seconds, 1), "fit_s": round(fit_s, 1),
+        "train_windows_per_s": round(clock.windows / clock.seconds, 1) if clock.seconds else None,
+        "peak_rss_gib": round(peak_rss_gib(), 2), "threads": threads, "torch": torch.__version__,
+        "cpu": platform.processor() or platform.machine(),
+        "resumed": last.exists() and clock.windows == 0,
+    }
+
+
+def write_json(path: Path, record: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def _mean_sd(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def report(records: list[dict[str, Any]]) -> str:
+    """The ETTh1 section: one row per (task, encoder), mean ± sd over the seeds present."""
+    lines = [SECTION[0], "## ETTh1, the Informer paper's protocol", "",
+             "Generated by `benchmarks/forecast_ett.py` from `results/forecast_ett/*.json` (one file per run). "
+             "Configs: `seqkit/domains/forecast/configs/etth1_*.yaml` (+ `mamba_encoder.yaml`). Test MSE/MAE "
+             "on z-scored values over every test window, best-validation checkpoint; mean ± sd over seeds. "
+             "Paper: Informer, AAAI'21 Tables 1-2. \"within 10%\": our MSE <= 1.1 × the paper's.", "",
+             "| task | encoder | seeds | epochs | test MSE | test MAE | paper MSE / MAE | within 10% | "
+             "train windows/s | train s/epoch | peak RSS GiB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["task"], r["encoder"]), []).append(r)
+    order = list(PAPER)
+    for (task, encoder), rs in sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1] != "probsparse")):
+        rs.sort(key=lambda r: r["seed"])
+        mse, mae = [r["test_mse"] for r in rs], [r["test_mae"] for r in rs]
+        paper_mse, paper_mae = PAPER[task]
+        ok = "yes" if statistics.mean(mse) <= 1.1 * paper_mse else "no"
+        speed = [r["train_windows_per_s"] for r in rs if r["train_windows_per_s"]]
+        per_epoch = [r["train_s"] / r["epochs"] for r in rs if r["epochs"] and r["train_s"]]
+        lines.append(f"| {task.replace('_', '-')} | {ENCODERS[encoder]} | {','.join(str(r['seed']) for r in rs)} | "
+                     f"{rs[0]['epochs']} | {_mean_sd(mse)} | {_mean_sd(mae)} | {paper_mse} / {paper_mae} | {ok} | "
+                     f"{statistics.mean(speed):.1f} | {statistics.mean(per_epoch):.0f} | "
+                     f"{max(r['peak_rss_gib'] for r in rs):.2f} |" if speed and per_epoch else
+                     f"| {task} | {ENCODERS[encoder]} | … | | {_mean_sd(mse)} | {_mean_sd(mae)} | | {ok} | | | |")
+    first = records[0] if records else {}
+    lines += ["", f"Machine: {first.get('cpu', '?')}, {first.get('threads', '?')} torch threads, torch "
+              f"{first.get('torch', '?')}, precision {first.get('precision', '?')}. Per-run JSON holds the "
+              "per-epoch validation losses and which checkpoint was tested.", SECTION[1]]
+    return "\n".join(lines)
+
+
+def update_report(section: str) -> None:
+    """Replace (or append) this script's section of results/forecast.md, leaving other sections alone."""
+    text = REPORT.read_text() if REPORT.exists() else "# Forecasting benchmarks\n"
+    if SECTION[0] in text:
+        head, rest = text.split(SECTION[0], 1)
+        text = head + section + rest.split(SECTION[1], 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    tmp = REPORT.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, REPORT)
+
+
+def load_records() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(RUN_JSON.glob("*.json"))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", help="runs as TASK:ENCODER:SEED, e.g. M_24:probsparse:0")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--max-epochs", type=int, default=None, help="override the config (smoke runs)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="3 train/2 val/2 test batches, results under /tmp (checks the pipeline, not the model)")
+    parser.add_argument("--report-only", action="store_true", help="only regenerate results/forecast.md")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    global RUN_JSON, REPORT, RUNS_DIR
+    smoke_args = []
+    if args.smoke:
+        RUN_JSON, REPORT, RUNS_DIR = (Path("/tmp/forecast_ett_smoke") / p for p in ("json", "forecast.md", "runs"))
+        smoke_args = ["--trainer.limit_train_batches=3", "--trainer.limit_val_batches=2",
+                      "--trainer.limit_test_batches=2"]
+    if args.one:
+        task, encoder, seed = args.one.split(":")
+        record = run_one(task, encoder, int(seed), args.threads, args.max_epochs, smoke_args)
+        write_json(RUN_JSON / f"{run_name(task, encoder, int(seed))}.json", record)
+        return
+    runs = [(t, e, int(s)) for t, e, s in (r.split(":") for r in args.only)] if args.only else DEFAULT_RUNS
+    for task, encoder, seed in [] if args.report_only else runs:
+        if task not in PAPER or encoder not in ENCODERS:
+            raise SystemExit(f"unknown run {task}:{encoder}:{seed}; tasks {list(PAPER)}, encoders {list(ENCODERS)}")
+        if (RUN_JSON / f"{run_name(task, encoder, seed)}.json").exists():
+            print(f"{run_name(task, encoder, seed)}: done, skipped", flush=True)
+            continue
+        print(f"{run_name(task, encoder, seed)}: running", flush=True)
+        cmd = [sys.executable, __file__, "--one", f"{task}:{encoder}:{seed}", "--threads", str(args.threads)]
+        if args.max_epochs is not None:
+            cmd += ["--max-epochs", str(args.max_epochs)]
+        if args.smoke:
+            cmd.append("--smoke")
+        subprocess.run(cmd, check=True, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+        update_report(report(load_records()))
+    update_report(report(load_records()))
+    print(REPORT.read_text())
+
+
+if __name__ == "__main__":
+    main()
