@@ -12,7 +12,7 @@ import importlib
 import inspect
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -79,8 +79,10 @@ class SeqkitCLI(LightningCLI):
     (``--prediction_writer.*``).
     """
 
-    def __init__(self, *args: Any, links: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, links: Sequence[tuple[str, str]] = (),
+                 domain_callbacks: Mapping[str, type[L.Callback]] | None = None, **kwargs: Any) -> None:
         self.links = tuple(links)
+        self.domain_callbacks = dict(domain_callbacks or {})
         super().__init__(*args, **kwargs)
 
     def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
@@ -88,6 +90,8 @@ class SeqkitCLI(LightningCLI):
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 1,
                              "checkpoint.monitor": "val_loss"})
         parser.add_lightning_class_args(PredictionWriter, "prediction_writer")
+        for name, callback_class in self.domain_callbacks.items():
+            parser.add_lightning_class_args(callback_class, name)
         for source, target in self.links:
             parser.link_arguments(source, target, apply_on="instantiate")
 
@@ -98,10 +102,11 @@ def default_trainer_callbacks() -> list[L.Callback]:
 
 def run_domain_cli(config_package: str, args: Any = None, *, run: bool = True,
                    links: Sequence[tuple[str, str]] = (), config_name: str = "default.yaml",
-                   callbacks: Sequence[L.Callback] = ()) -> SeqkitCLI:
+                   domain_callbacks: Mapping[str, type[L.Callback]] | None = None) -> SeqkitCLI:
     """Run the CLI with ``<config_package>/configs/<config_name>`` as every subcommand's defaults.
 
-    ``callbacks`` are the domain's own always-on callbacks (e.g. its prediction writer).
+    ``domain_callbacks`` are the domain's own always-on callbacks (e.g. its forecast writer), each
+    configurable as ``--<name>.<arg>``.
     """
     config = str(resources.files(config_package).joinpath("configs", config_name))
     parser_kwargs: dict[str, Any] = {s: {"default_config_files": [config]} for s in SUBCOMMANDS}
@@ -109,5 +114,5 @@ def run_domain_cli(config_package: str, args: Any = None, *, run: bool = True,
         parser_kwargs = {"default_config_files": [config]}
     return SeqkitCLI(L.LightningModule, L.LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
                      parser_class=SeqkitParser, parser_kwargs=parser_kwargs, save_config_kwargs={"overwrite": True},
-                     trainer_defaults={"callbacks": [*default_trainer_callbacks(), *callbacks]}, args=args, run=run,
-                     links=links)
+                     trainer_defaults={"callbacks": default_trainer_callbacks()}, args=args, run=run,
+                     links=links, domain_callbacks=domain_callbacks)

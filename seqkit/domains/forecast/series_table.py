@@ -42,11 +42,37 @@ def _read_frame(path: Path) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+LONG_COLUMNS = ("unique_id", "ds", "y")
+LAYOUTS = ("auto", "wide", "long")
+
+
+def read_series(path: str | Path, date_column: str = "date", missing: str = "error",
+                layout: str = "auto") -> tuple[str, dict[str, SeriesTable]]:
+    """Read a wide or long file in one pass: ``(layout, {series id: table})``.
+
+    ``auto`` picks long when the file has ``unique_id, ds, y`` and no ``date_column``. A wide file gives one
+    table keyed by the file stem; a long file gives one univariate table per ``unique_id``.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    path = Path(path)
+    frame = _read_frame(path)
+    if layout == "auto":
+        layout = "long" if set(LONG_COLUMNS) <= set(frame.columns) and date_column not in frame.columns else "wide"
+    if layout == "long":
+        return layout, _long_from_frame(frame, path, missing)
+    return layout, {path.stem: _wide_from_frame(frame, path, date_column, None, missing)}
+
+
 def read_wide(path: str | Path, date_column: str = "date", columns: list[str] | None = None,
               missing: str = "error") -> SeriesTable:
     """A date column plus value columns (ETT layout); ``columns`` selects and orders the value columns."""
     path = Path(path)
-    frame = _read_frame(path)
+    return _wide_from_frame(_read_frame(path), path, date_column, columns, missing)
+
+
+def _wide_from_frame(frame: pd.DataFrame, path: Path, date_column: str, columns: list[str] | None,
+                     missing: str) -> SeriesTable:
     if date_column not in frame.columns:
         names = ", ".join(map(str, frame.columns))
         raise SeriesFormatError(f"{path}: no date column {date_column!r}; columns are {names} (set date_column)")
@@ -61,8 +87,11 @@ def read_wide(path: str | Path, date_column: str = "date", columns: list[str] | 
 def read_long(path: str | Path, missing: str = "error") -> dict[str, SeriesTable]:
     """Nixtla long format (``unique_id, ds, y``): one univariate table per ``unique_id``."""
     path = Path(path)
-    frame = _read_frame(path)
-    need = [c for c in ("unique_id", "ds", "y") if c not in frame.columns]
+    return _long_from_frame(_read_frame(path), path, missing)
+
+
+def _long_from_frame(frame: pd.DataFrame, path: Path, missing: str) -> dict[str, SeriesTable]:
+    need = [c for c in LONG_COLUMNS if c not in frame.columns]
     if need:
         raise SeriesFormatError(f"{path}: long format needs columns unique_id, ds, y; missing {', '.join(need)}")
     tables = {}

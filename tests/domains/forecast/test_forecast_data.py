@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
+from seqkit.domains.forecast import ForecastDataModule
 from seqkit.domains.forecast.scaler import ChannelScaler
 from seqkit.domains.forecast.series_table import SeriesFormatError, read_long, read_wide
 from seqkit.domains.forecast.splits import ett_borders, ratio_borders
@@ -136,3 +138,49 @@ def test_synthetic_series_is_seeded_seasonal_and_coupled() -> None:
     assert lag24 > 0.5 and lag24 > lag12  # a daily cycle
     corr = np.corrcoef(a.values.T)
     assert np.abs(corr[-1, :-1]).max() > 0.2  # the target is coupled to the other channels
+
+
+def _panel(tmp_path: Path, lengths: dict[str, int], start: dict[str, str] | None = None,
+           suffix: str = "csv") -> Path:
+    """A Nixtla long file: each id a noisy daily sine at its own level and scale (so scalers must differ)."""
+    rng = np.random.default_rng(0)
+    parts = []
+    for k, (uid, n) in enumerate(lengths.items()):
+        ds = pd.date_range((start or {}).get(uid, "2021-01-01"), periods=n, freq="h")
+        y = 10.0 * (k + 1) + (k + 1) * np.sin(2 * np.pi * np.arange(n) / 24) + 0.1 * rng.standard_normal(n)
+        parts.append(pd.DataFrame({"unique_id": uid, "ds": ds, "y": y}))
+    path = tmp_path / f"panel.{suffix}"
+    frame = pd.concat(parts, ignore_index=True)
+    frame.to_csv(path, index=False) if suffix == "csv" else frame.to_parquet(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_long_panel_with_features_s_is_one_global_model_over_per_series_scaled_windows(tmp_path: Path,
+                                                                                      suffix: str) -> None:
+    path = _panel(tmp_path, {"a": 300, "b": 400}, {"b": "2022-06-01"}, suffix)
+    dm = ForecastDataModule(path=str(path), features="S", seq_len=24, label_len=12, pred_len=6)
+    assert dm.layout == "long" and dm.series_ids == ["a", "b"] and (dm.enc_in, dm.c_out) == (1, 1)
+    dm.setup()
+    # ratio split per series: 70% train rows each, windows pooled across series
+    n_windows = {s: int(n * 0.7) - 24 - 6 + 1 for s, n in (("a", 300), ("b", 400))}
+    assert len(dm.datasets["train"]) == sum(n_windows.values())
+    means = {sid: float(dm.scalers[sid].mean[0]) for sid in dm.series_ids}
+    assert means["a"] == pytest.approx(10, abs=0.3) and means["b"] == pytest.approx(20, abs=0.5)
+    # every window is standardized by its own series' scaler: the pooled train windows are centred
+    xs = torch.cat([dm.datasets["train"][i]["x"] for i in range(0, len(dm.datasets["train"]), 7)])
+    assert abs(float(xs.mean())) < 0.2 and 0.7 < float(xs.std()) < 1.3
+    batch = next(iter(dm.predict_dataloader()))
+    assert batch["x"].shape == (2, 24, 1) and batch["index"].tolist() == [0, 1]
+    assert dm.future_stamps("b")[0] == pd.Timestamp("2022-06-01") + pd.Timedelta(hours=400)
+
+
+def test_long_panel_with_features_m_pivots_ids_into_channels(tmp_path: Path) -> None:
+    path = _panel(tmp_path, {"a": 200, "b": 200, "c": 200})
+    dm = ForecastDataModule(path=str(path), features="MS", target="b", seq_len=24, label_len=12, pred_len=6)
+    assert dm.series_ids == ["panel"] and dm.table.columns == ["a", "c", "b"] and (dm.enc_in, dm.c_out) == (3, 1)
+    misaligned = _panel(tmp_path, {"a": 200, "b": 200}, {"b": "2021-01-02"})
+    with pytest.raises(SeriesFormatError, match=r"unique_id=b.*same timestamps.*features=S"):
+        ForecastDataModule(path=str(misaligned), features="M", target="a")
+    with pytest.raises(ValueError, match="layout must be one of"):
+        ForecastDataModule(path=str(path), layout="tall")
