@@ -12,7 +12,8 @@ LINKS = tuple((f"data.{name}", f"model.init_args.{name}")
 
 
 def main(args: Any = None, run: bool = True) -> SeqkitCLI:
-    return run_domain_cli("seqkit.domains.forecast", args, run=run, links=LINKS, domain_callbacks={"forecast_writer": ForecastWriter})
+    return run_domain_cli("seqkit.domains.forecast", args, run=run, links=LINKS,
+                          domain_callbacks={"forecast_writer": ForecastWriter})
 
 
 if __name__ == "__main__":
