@@ -43,6 +43,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
 from torch import Tensor
 
 from seqkit.atomic_io import atomic_write
@@ -203,36 +204,6 @@ def all_impls() -> dict[str, Impl]:
 
 
 # ------------------------------------------------------------------------------------- child side
-def _status_kib(field_name: str) -> int:
-    with open("/proc/self/status") as fh:
-        return next(int(ln.split()[1]) for ln in fh if ln.startswith(field_name + ":"))
-
-
-def current_rss_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def reset_peak_rss() -> bool:
-    """Reset this process's RSS high-water mark (Linux >= 4.0); False if the kernel refuses."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def peak_rss_bytes() -> int:
-    """RSS high-water mark of this process's own address space.
-
-    ``ru_maxrss`` alone is not enough in a subprocess: exec folds the launching process's high-water mark
-    into it (a child of a 1 GB parent starts with ru_maxrss = 1 GB). VmHWM is per address space and can be
-    reset, so it is what we read; ru_maxrss is kept as a fallback when the reset is refused.
-    """
-    return _status_kib("VmHWM") * 1024
-
-
 def fwd_bwd(case: Case) -> tuple[float, bool]:
     """One forward+backward; returns (seconds, whether a backward ran)."""
     for t in (*case.inputs, *case.params):
