@@ -81,12 +81,20 @@ def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | 
 
         def __init__(self) -> None:
             self.seconds, self.windows, self.val_losses, self._t0 = 0.0, 0, [], 0.0
+            self.val_seconds, self._v0, self._val_at_start = 0.0, 0.0, 0.0
 
         def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-            self._t0 = time.perf_counter()
+            self._t0, self._val_at_start = time.perf_counter(), self.val_seconds
+
+        def on_validation_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+            self._v0 = time.perf_counter()
+
+        def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+            self.val_seconds += time.perf_counter() - self._v0
 
         def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-            self.seconds += time.perf_counter() - self._t0
+            # Lightning runs the epoch-end validation before this hook: take its time back out.
+            self.seconds += time.perf_counter() - self._t0 - (self.val_seconds - self._val_at_start)
             n_train = len(trainer.datamodule.datasets["train"])
             self.windows += min(n_train, trainer.num_training_batches * trainer.datamodule.batch_size)
 
@@ -108,7 +116,7 @@ def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | 
         "test_mse": round(metrics["test_mse"], 5), "test_mae": round(metrics["test_mae"], 5),
         "test_windows": len(cli.datamodule.datasets["test"]), "val_losses": clock.val_losses,
         "epochs": cli.trainer.current_epoch, "precision": str(cli.trainer.precision),
-        "train_s": round(clock.seconds, 1), "fit_s": round(fit_s, 1),
+        "train_s": round(clock.seconds, 1), "val_s": round(clock.val_seconds, 1), "fit_s": round(fit_s, 1),
         "train_windows_per_s": round(clock.windows / clock.seconds, 1) if clock.seconds else None,
         "peak_rss_gib": round(peak_rss_gib(), 2), "threads": threads, "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
