@@ -1,0 +1,51 @@
+"""Length bucketing: batches of similar-length examples, so padding wastes little compute.
+
+Indices are shuffled (seeded by (seed, epoch)), cut into pools of ``pool_batches`` batches, sorted by
+length inside each pool and split into batches; the batch order is shuffled again. Every index appears
+exactly once per epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from torch.utils.data import Sampler
+
+
+class LengthBucketBatchSampler(Sampler[list[int]]):
+    """Yields lists of indices; ``set_epoch`` changes the order, like ``DistributedSampler``."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, pool_batches: int = 50, seed: int = 0,
+                 drop_last: bool = False) -> None:
+        if batch_size < 1 or pool_batches < 1:
+            raise ValueError(f"batch_size and pool_batches must be >= 1, got {batch_size}, {pool_batches}")
+        self.lengths = np.asarray(lengths)
+        self.batch_size, self.pool_batches, self.seed, self.drop_last = batch_size, pool_batches, seed, drop_last
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def batches(self) -> list[list[int]]:
+        rng = np.random.default_rng((self.seed, self.epoch))
+        order = rng.permutation(len(self.lengths))
+        pool = self.batch_size * self.pool_batches
+        batches = []
+        for start in range(0, len(order), pool):
+            chunk = order[start : start + pool]
+            chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+            batches += [chunk[i : i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
+        if self.drop_last:
+            batches = [b for b in batches if len(b) == self.batch_size]
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self.batches())
+
+    def __len__(self) -> int:
+        n, pool = len(self.lengths), self.batch_size * self.pool_batches
+        sizes = [min(pool, n - start) for start in range(0, n, pool)]  # pools hold every index once
+        if self.drop_last:
+            return sum(size // self.batch_size for size in sizes)
+        return sum(-(-size // self.batch_size) for size in sizes)
