@@ -46,6 +46,27 @@ class TokenMixer(nn.Module):
     def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         raise NotImplementedError(f"{type(self).__name__} does not support step-by-step decoding")
 
+    def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
+                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
+        """Continue from ``state`` over a chunk ``x`` (B, L, D): ``(y, new_state)``.
+
+        Equals ``step`` applied to each token of the chunk in turn (the default does exactly that; mixers
+        override it with a parallel path). It is how a long prompt is encoded once and many continuations
+        are then scored against its state (PoET's cached context). ``positions`` (B, L) or (L,) override
+        the positions a stateful mixer would count on from ``state``; ``segment_ids`` (B, L) restrict which
+        earlier tokens *of the chunk* a token sees (the state is always visible) — only mixers that
+        override this method accept them.
+        """
+        self.check_input(x, segment_ids, positions if positions is None or positions.dim() == 2 else None)
+        if positions is not None or segment_ids is not None:
+            raise NotImplementedError(f"{type(self).__name__}.forward_chunk: positions and segment_ids need a mixer "
+                                      f"with its own chunked path")
+        outs = []
+        for x_t in x.unbind(1):
+            y_t, state = self.step(x_t, state)
+            outs.append(y_t)
+        return torch.stack(outs, dim=1), state
+
     def check_input(self, x: Tensor, segment_ids: Tensor | None = None,
                     positions: Tensor | None = None) -> None:
         """Raise a clear error for a wrong shape, naming the parameter and what was expected."""

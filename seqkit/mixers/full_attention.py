@@ -19,22 +19,60 @@ class FullAttention(RotaryHeads):
     """
 
     def forward(self, x: Tensor, *, segment_ids: Tensor | None = None, positions: Tensor | None = None,
-                causal: bool = True) -> Tensor:
+                causal: bool = True, attn_mask: Tensor | None = None) -> Tensor:
+        """``attn_mask`` (B, L, L) bool, True where query i may read key j, replaces the causal/segment mask
+        (for patterns beyond them, such as a set-mode context)."""
         self.check_input(x, segment_ids, positions)
         b, length, _ = x.shape
         if positions is None:
             positions = torch.arange(length, device=x.device)
         q, k, v = self.heads(x)
         q, k = self.rotary.rotate(q, positions), self.rotary.rotate(k, positions)
-        if segment_ids is None:
+        if attn_mask is not None:
+            if tuple(attn_mask.shape) != (b, length, length) or attn_mask.dtype != torch.bool:
+                raise ValueError(f"FullAttention: attn_mask must be a bool tensor of shape (batch, L, L)="
+                                 f"{(b, length, length)}, got {attn_mask.dtype} {tuple(attn_mask.shape)}")
+            o = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask[:, None])
+        elif segment_ids is None:
             o = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
         else:
-            runs = segment_runs(segment_ids)
-            mask = runs[:, :, None] == runs[:, None, :]  # (B, L, L)
-            if causal:
-                mask = mask & torch.ones(length, length, dtype=torch.bool, device=x.device).tril()
-            o = F.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None])
+            o = F.scaled_dot_product_attention(q, k, v, attn_mask=self._segment_mask(segment_ids, causal)[:, None])
         return self.merge(o)  # (B, L, D)
+
+    @staticmethod
+    def _segment_mask(segment_ids: Tensor, causal: bool) -> Tensor:
+        runs = segment_runs(segment_ids)
+        mask = runs[:, :, None] == runs[:, None, :]  # (B, L, L)
+        if causal:
+            length = segment_ids.shape[1]
+            mask = mask & torch.ones(length, length, dtype=torch.bool, device=segment_ids.device).tril()
+        return mask
+
+    def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
+                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
+        """Causal attention of the chunk over the cached keys plus the chunk itself, in one pass.
+
+        Positions default to ``state["pos"] + arange(L)``; the new state's ``pos`` follows the last one, and a
+        caller may reset it (PoET restarts positions in every sequence). ``segment_ids`` limit which chunk
+        tokens see each other; every cached key stays visible.
+        """
+        self.check_input(x, segment_ids, positions if positions is None or positions.dim() == 2 else None)
+        b, length, _ = x.shape
+        if positions is None:
+            positions = state["pos"] + torch.arange(length, device=x.device)
+        q, k, v = self.heads(x)  # each (B, H, L, d)
+        q, k = self.rotary.rotate(q, positions), self.rotary.rotate(k, positions)
+        cached = state["k"].shape[2]
+        keys = torch.cat([state["k"].expand(b, -1, -1, -1), k], dim=2)  # (B, H, S + L, d)
+        values = torch.cat([state["v"].expand(b, -1, -1, -1), v], dim=2)
+        if segment_ids is None:
+            local = torch.ones(length, length, dtype=torch.bool, device=x.device).tril().expand(b, -1, -1)
+        else:
+            local = self._segment_mask(segment_ids, causal=True)  # (B, L, L)
+        mask = torch.cat([local.new_ones(b, length, cached), local], dim=2)  # (B, L, S + L)
+        o = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask[:, None])
+        last = positions.reshape(-1, length)[0, -1] if positions.numel() else state["pos"] - 1
+        return self.merge(o), {"k": keys, "v": values, "pos": int(last) + 1}
 
     def init_state(self, batch_size: int, *, device: torch.device | None = None,
                    dtype: torch.dtype | None = None) -> MixerState:

@@ -81,6 +81,28 @@ class _SSDBranch(nn.Module):
             "ssm": torch.zeros(batch_size, self.n_heads, self.head_dim, self.d_state, device=device, dtype=dtype),
         }
 
+    def forward_chunk(self, u: Tensor, state: MixerState, segment_ids: Tensor | None) -> tuple[Tensor, MixerState]:
+        """The parallel form of ``step`` over a chunk: conv taps continue from the state's last inputs and
+        the scan starts from its SSM state."""
+        b, length, _ = u.shape
+        z, xbc, dt = self._split(self.in_proj(u))
+        k = self.conv_weight.shape[1]
+        history = torch.cat([state["conv"].expand(b, -1, -1).to(xbc.dtype), xbc], dim=1)  # (B, K-1+L, conv)
+        ids = None
+        if segment_ids is not None:  # history taps belong to the chunk's first segment
+            ids = torch.cat([segment_ids[:, :1].expand(b, k - 1), segment_ids], dim=1)
+        conv = self._conv(history, ids)[:, k - 1 :]  # (B, L, conv_dim)
+        x, B, C = self._ssm_inputs(conv)
+        x = x.reshape(b, length, self.n_heads, self.head_dim)
+        B = B.reshape(b, length, self.n_groups, self.d_state)
+        C = C.reshape(b, length, self.n_groups, self.d_state)
+        dt = F.softplus(dt + self.dt_bias)
+        A = -torch.exp(self.A_log)
+        y, ssm = ssd_scan(x, dt, A, B, C, chunk_size=self.chunk_size, segment_ids=segment_ids,
+                          initial_state=state["ssm"].expand(b, -1, -1, -1))
+        y = (y + x * self.D[:, None]).reshape(b, length, self.d_inner)
+        return self.norm(y * F.silu(z)), {"conv": history[:, history.shape[1] - (k - 1) :], "ssm": ssm}
+
     def step(self, u_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         b = u_t.shape[0]
         z, xbc, dt = self._split(self.in_proj(u_t))
@@ -155,6 +177,17 @@ class Mamba2(TokenMixer):
         if self.bidirectional:
             raise NotImplementedError("Mamba2: a bidirectional mixer cannot decode token by token")
         return self.forward_branch.init_state(batch_size, device, dtype)
+
+    def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
+                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
+        """Chunked continuation from ``state`` (see ``TokenMixer.forward_chunk``); ``positions`` is unused."""
+        self.check_input(x, segment_ids)
+        if self.bidirectional:
+            raise NotImplementedError("Mamba2: a bidirectional mixer cannot continue from a state")
+        if segment_ids is not None:
+            segment_ids = segment_runs(segment_ids)
+        y, state = self.forward_branch.forward_chunk(x, state, segment_ids)
+        return self.out_proj(y), state
 
     def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         self.check_step_input(x_t)
