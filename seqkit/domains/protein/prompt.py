@@ -62,7 +62,10 @@ class HomologSampler:
     def prompt(self, rng: np.random.Generator, max_tokens: int, max_similarity: float = 1.0, reverse: bool = False,
                exclude: tuple[int, ...] = ()) -> Prompt:
         """A packed prompt (see ``draw``); ``reverse`` flips every member (PoET's reversed direction)."""
-        members = self.draw(rng, max_tokens, max_similarity, exclude)
+        return self.prompt_from(self.draw(rng, max_tokens, max_similarity, exclude), reverse)
+
+    def prompt_from(self, members: list[int], reverse: bool = False) -> Prompt:
+        """Pack the given homologs (in this order) into a prompt; ``reverse`` flips the whole stream."""
         seqs = [wrap(self.msa.raw[i], f"{self.msa.source} record {i + 1}", reverse) for i in members]
         if reverse:
             seqs = seqs[::-1]  # the whole stream reversed: members in reverse order, each reversed

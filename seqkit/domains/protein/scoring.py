@@ -1,0 +1,97 @@
+"""Variant scoring with PoET: encode each prompt once, score every variant against its cached state.
+
+A variant's score is the log-likelihood of its tokens after ``start``, stop included. PoET's ensemble:
+prompts at several token budgets × identity cutoffs, each scored forward and reversed (prompt and variant
+token arrays both flipped), averaged over directions and then over prompts. Variants may differ in
+length (indels need no alignment). ``relative_to`` subtracts a reference sequence's score (the wild type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from seqkit.data import pad_batch
+from seqkit.domains.protein.alphabet import MASK, wrap
+from seqkit.domains.protein.poet import PoET
+from seqkit.domains.protein.prompt import HomologSampler, Prompt
+
+#: PoET's ensemble: token budgets × maximum identity to the query (scripts/score.py).
+POET_MAX_TOKENS = (6144, 12288, 24576)
+POET_MAX_SIMILARITY = (1.0, 0.95, 0.90, 0.70, 0.50)
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """One ensemble member: a prompt with this token budget and identity cutoff."""
+
+    max_tokens: int
+    max_similarity: float
+
+
+def ensemble(max_tokens: Iterable[int] = POET_MAX_TOKENS,
+             max_similarity: Iterable[float] = POET_MAX_SIMILARITY) -> list[PromptSpec]:
+    return [PromptSpec(t, s) for t in max_tokens for s in max_similarity]
+
+
+def prompt_tensors(prompt: Prompt, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
+    def to(a: np.ndarray) -> Tensor:
+        return torch.from_numpy(a.astype(np.int64))[None].to(device)
+
+    return to(prompt.tokens), to(prompt.segment_ids), to(prompt.positions)
+
+
+@torch.no_grad()
+def log_likelihoods(model: PoET, states: list, sequences: Sequence[str], reverse: bool = False,
+                    batch_size: int = 32, progress: object | None = None) -> np.ndarray:
+    """(N,) Σ log p(token | earlier tokens, prompt) over each sequence's tokens after the first."""
+    device = next(model.parameters()).device
+    arrays = [wrap(s, f"variant {i + 1}", reverse) for i, s in enumerate(sequences)]
+    order = np.argsort([len(a) for a in arrays], kind="stable")  # similar lengths batch together
+    out = np.empty(len(arrays))
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        batch = pad_batch([{"tokens": arrays[i]} for i in idx], {"tokens": MASK})
+        tokens = batch["tokens"].to(device)  # (B, L)
+        logits = model.logits_after_prompt(tokens[:, :-1], states).float()  # predicts tokens 1..L-1
+        logp = F.log_softmax(logits, dim=-1).gather(-1, tokens[:, 1:, None])[..., 0]  # (B, L-1)
+        valid = torch.arange(tokens.shape[1] - 1, device=device)[None] < (batch["lengths"].to(device) - 1)[:, None]
+        out[idx] = (logp * valid).sum(dim=1).cpu().numpy()
+        if progress is not None:
+            progress.update(len(idx))
+    return out
+
+
+def score_sequences(model: PoET, sampler: HomologSampler, sequences: Sequence[str], specs: Sequence[PromptSpec],
+                    directions: Sequence[str] = ("forward", "reverse"), batch_size: int = 32, seed: int = 0,
+                    relative_to: str | None = None, show_progress: bool = False) -> np.ndarray:
+    """Ensemble scores (N,): mean over prompts of the mean over directions; minus ``relative_to``'s score."""
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    seqs = list(sequences) + ([relative_to] if relative_to is not None else [])
+    bar = None
+    if show_progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs) * len(directions) * len(seqs), unit="seq", desc="scoring")
+    totals = np.zeros(len(seqs))
+    for k, spec in enumerate(specs):
+        rng = np.random.default_rng((seed, k))
+        members = sampler.draw(rng, spec.max_tokens, spec.max_similarity)
+        per_direction = []
+        for direction in directions:
+            prompt = sampler.prompt_from(members, reverse=direction == "reverse")
+            states = model.encode_prompt(*prompt_tensors(prompt, device))
+            per_direction.append(log_likelihoods(model, states, seqs, direction == "reverse", batch_size, bar))
+        totals += np.mean(per_direction, axis=0)
+    if bar is not None:
+        bar.close()
+    model.train(was_training)
+    scores = totals / len(specs)
+    return scores[:-1] - scores[-1] if relative_to is not None else scores
