@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -169,3 +170,16 @@ def test_config_file_typo_gets_nearest_valid_key(tmp_path: Path, capsys: pytest.
         main(["-c", str(config)], run=False)
     err = capsys.readouterr().err
     assert "d_modle" in err and "d_model" in err
+
+
+def test_console_scripts_exit_zero_on_success() -> None:
+    """Every [project.scripts] target returns None or an int: sys.exit(<object>) would exit 1 after a good run."""
+    import tomllib
+
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts
+    for name, target in scripts.items():
+        module, func = target.split(":")
+        fn = getattr(importlib.import_module(module), func)
+        annotation = inspect.signature(fn).return_annotation
+        assert annotation in (None, "None", int, "int"), f"{name} -> {target} returns {annotation}"

@@ -2,7 +2,8 @@
 
 Indices are shuffled (seeded by (seed, epoch)), cut into pools of ``pool_batches`` batches, sorted by
 length inside each pool and split into batches; the batch order is shuffled again. Every index appears
-exactly once per epoch.
+exactly once per epoch. Under torch.distributed each rank takes every world-size-th batch (the same
+count on every rank, so collective ops stay in step); Lightning leaves custom batch samplers alone.
 """
 
 from __future__ import annotations
@@ -38,14 +39,33 @@ class LengthBucketBatchSampler(Sampler[list[int]]):
             batches += [chunk[i : i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
         if self.drop_last:
             batches = [b for b in batches if len(b) == self.batch_size]
-        return [batches[i] for i in rng.permutation(len(batches))]
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+        rank, world = _rank_and_world()
+        if world > 1:
+            per_rank = len(batches) // world
+            batches = batches[rank::world][:per_rank]
+        return batches
 
     def __iter__(self) -> Iterator[list[int]]:
         return iter(self.batches())
 
     def __len__(self) -> int:
+        _, world = _rank_and_world()
+        if world > 1:
+            return self._global_len() // world
+        return self._global_len()
+
+    def _global_len(self) -> int:
         n, pool = len(self.lengths), self.batch_size * self.pool_batches
         sizes = [min(pool, n - start) for start in range(0, n, pool)]  # pools hold every index once
         if self.drop_last:
             return sum(size // self.batch_size for size in sizes)
         return sum(-(-size // self.batch_size) for size in sizes)
+
+
+def _rank_and_world() -> tuple[int, int]:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1

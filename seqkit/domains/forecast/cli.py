@@ -16,5 +16,11 @@ def main(args: Any = None, run: bool = True) -> SeqkitCLI:
                           domain_callbacks={"forecast_writer": ForecastWriter})
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """Console-script entry point: returns None, so the process exits 0 (``main`` returns the CLI object,
+    which ``sys.exit`` would print and turn into exit status 1)."""
     main()
+
+
+if __name__ == "__main__":
+    entry()

@@ -13,5 +13,11 @@ def main(args: Any = None, run: bool = True) -> SeqkitCLI:
     return run_domain_cli("seqkit.domains.synthetic", args, run=run, links=LINKS)
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """Console-script entry point: returns None, so the process exits 0 (``main`` returns the CLI object,
+    which ``sys.exit`` would print and turn into exit status 1)."""
     main()
+
+
+if __name__ == "__main__":
+    entry()

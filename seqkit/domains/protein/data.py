@@ -1,0 +1,140 @@
+"""Training data for PoET: sequences-of-sequences drawn from one or many MSAs, bucketed by length.
+
+A training example is a prompt (``HomologSampler``: weighted draw without replacement up to
+``context_tokens``, shuffled) from one MSA, packed with ``sequence_ids`` and restarting ``positions``;
+the loss is next-token prediction over the whole stream. Validation holds out ``val_fraction`` of each
+MSA's rows (never the query): a validation example is a training-row prompt followed by one held-out
+homolog, and ``val_loss`` is the per-token loss of that held-out sequence, i.e. how well the model
+models unseen family members given their family. Examples are functions of (seed, split, index).
+With no MSA path, a seeded synthetic family (``synthetic_family``) is the data, so ``fit`` runs anywhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from seqkit.data import LengthBucketBatchSampler, SplitDataModule, pack_sequences, pad_batch, resolve_data_path
+from seqkit.domains.protein.alphabet import MASK, START, wrap
+from seqkit.domains.protein.msa import MSA, read_msa
+from seqkit.domains.protein.prompt import HomologSampler
+from seqkit.domains.protein.synthetic_family import synthetic_family
+
+PAD = {"tokens": MASK, "sequence_ids": -1, "positions": 0, "loss_mask": 0}
+_SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
+
+
+class FamilyExamples(Dataset):
+    """Seeded sequences-of-sequences for one split; item = dict of 1-D int64 arrays (see ``PAD``)."""
+
+    def __init__(self, samplers: list[HomologSampler], train_rows: list[np.ndarray], held_out: list[np.ndarray],
+                 split: str, n_examples: int, context_tokens: int, seed: int) -> None:
+        self.samplers, self.train_rows, self.held_out = samplers, train_rows, held_out
+        self.split, self.n_examples, self.context_tokens, self.seed = split, n_examples, context_tokens, seed
+
+    def __len__(self) -> int:
+        return self.n_examples
+
+    def __getitem__(self, index: int) -> dict[str, np.ndarray]:
+        if not 0 <= index < self.n_examples:
+            raise IndexError(index)
+        rng = np.random.default_rng((self.seed, _SPLIT_CODE[self.split], index))
+        family = int(rng.integers(len(self.samplers)))
+        sampler = self.samplers[family]
+        msa = sampler.msa
+        excluded = tuple(int(i) for i in np.setdiff1d(np.arange(len(msa)), self.train_rows[family]))
+        if self.split == "train":
+            members = sampler.draw(rng, self.context_tokens, exclude=excluded)
+            query = None
+        else:
+            query = int(rng.choice(self.held_out[family]))
+            budget = max(1, self.context_tokens - len(msa.raw[query]) - 2)
+            members = sampler.draw(rng, budget, exclude=excluded)
+        seqs = [wrap(msa.raw[i], f"{msa.source} record {i + 1}") for i in members]
+        if query is not None:
+            seqs.append(wrap(msa.raw[query], f"{msa.source} record {query + 1}"))
+        tokens, sequence_ids, positions = pack_sequences(seqs)
+        # loss on every next token except a start (it always follows a stop); validation: the query only
+        loss_mask = (tokens != START).astype(np.int64)
+        if query is not None:
+            loss_mask[: len(tokens) - len(seqs[-1]) + 1] = 0
+        return {"tokens": tokens.astype(np.int64), "sequence_ids": sequence_ids, "positions": positions,
+                "loss_mask": loss_mask}
+
+
+def collate(rows: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
+    return pad_batch(rows, PAD)
+
+
+class ProteinFamilyDataModule(SplitDataModule):
+    """PoET training data from MSAs (A3M/A2M/FASTA/Stockholm) or the seeded synthetic family.
+
+    Args:
+        msa_paths (list[str], Optional): homolog files (found from the working directory or under
+            ``$SEQKIT_SHARED_DATA``); None uses the synthetic family.
+        context_tokens (int): token budget of a training example (PoET scores with 6k-24k; CPU training
+            uses less).
+        val_fraction (float): held-out share of each MSA's rows (the query row is always kept for training).
+        n_train, n_val, n_test (int): examples per split (train examples are reshuffled every epoch).
+        synthetic_length, synthetic_sequences (int): size of the synthetic family.
+        batch_size, num_workers, seed (int): loader settings; examples depend only on (seed, split, index).
+    """
+
+    def __init__(self, msa_paths: list[str] | None = None, context_tokens: int = 1024, val_fraction: float = 0.05,
+                 n_train: int = 2000, n_val: int = 64, n_test: int = 64, synthetic_length: int = 100,
+                 synthetic_sequences: int = 512, batch_size: int = 8, num_workers: int = 0, seed: int = 0) -> None:
+        super().__init__()
+        if not 0 < val_fraction < 1:
+            raise ValueError(f"data.val_fraction must be in (0, 1), got {val_fraction}")
+        self.save_hyperparameters()
+        self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
+        self.msas = self._read()
+        self.samplers: list[HomologSampler] = []
+        self.datasets: dict[str, FamilyExamples] = {}
+        self._train_lengths: list[int] | None = None
+
+    def _read(self) -> list[MSA]:
+        paths = self.hparams.msa_paths
+        if not paths:
+            return [synthetic_family(self.hparams.synthetic_length, self.hparams.synthetic_sequences,
+                                     seed=self.seed).msa]
+        return [read_msa(resolve_data_path(p)) for p in paths]
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.datasets:
+            return
+        self.samplers = [HomologSampler(msa) for msa in self.msas]
+        train_rows, held_out = [], []
+        for k, msa in enumerate(self.msas):
+            rng = np.random.default_rng((self.seed, 99, k))
+            rows = rng.permutation(np.arange(1, len(msa)))
+            n_out = max(1, int(round(self.hparams.val_fraction * len(msa))))
+            if len(rows) <= n_out:
+                raise ValueError(f"{msa.source}: {len(msa)} sequences are too few to hold out {n_out} for validation")
+            held_out.append(np.sort(rows[:n_out]))
+            train_rows.append(np.sort(np.concatenate([[0], rows[n_out:]])))
+        h = self.hparams
+        for split, n in (("train", h.n_train), ("val", h.n_val), ("test", h.n_test)):
+            self.datasets[split] = FamilyExamples(self.samplers, train_rows, held_out, split, n, h.context_tokens,
+                                                  self.seed)
+
+    def dataset(self, split: str) -> FamilyExamples:
+        self.setup()
+        return self.datasets[split]
+
+    def loader(self, split: str) -> DataLoader:
+        data = self.dataset(split)
+        if split != "train":
+            return DataLoader(data, batch_size=self.batch_size, collate_fn=collate, num_workers=self.num_workers)
+        if self._train_lengths is None:
+            self._train_lengths = [len(data[i]["tokens"]) for i in range(len(data))]
+        sampler = LengthBucketBatchSampler(self._train_lengths, self.batch_size, seed=self.seed)
+        sampler.set_epoch(self.trainer.current_epoch if self.trainer is not None else 0)
+        return DataLoader(data, batch_sampler=sampler, collate_fn=collate, num_workers=self.num_workers)
+
+    @property
+    def source_names(self) -> list[str]:
+        return [Path(m.source).name for m in self.msas]

@@ -1,0 +1,100 @@
+"""LightningModule for PoET: next-token loss on sequences-of-sequences; optional DMS Spearman while training.
+
+``val_loss`` is the per-token loss of held-out family members given a prompt of their family. When
+``dms_path`` (a ProteinGym-style CSV of the MSA's query) is set, every validation also scores it with
+one cached prompt and logs ``val_spearman``, the number the field judges a family model by.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy.stats import spearmanr
+from torch import Tensor
+
+from seqkit.data import resolve_data_path
+from seqkit.domains.protein.poet import PoET
+from seqkit.domains.protein.scoring import PromptSpec, score_sequences
+from seqkit.domains.protein.variants import Variants, read_variants
+
+
+class ProteinLM(L.LightningModule):
+    """PoET trained from scratch on MSAs.
+
+    Args:
+        d_model, n_layers, n_heads: model size.
+        between (str): between-sequence mixer (``attention`` as PoET, ``window``, ``mamba2``).
+        between_options (dict, Optional): its options.
+        set_mode (bool): order-invariant context (attention only).
+        dropout (float): dropout.
+        lr, weight_decay (float): AdamW; the rate warms up linearly over ``warmup_steps`` then follows a
+            cosine to 10% by the last step.
+        dms_path (str, Optional): ProteinGym-style CSV for the first MSA's query, scored at every validation.
+        dms_prompt_tokens (int): token budget of that validation prompt.
+    """
+
+    def __init__(self, d_model: int = 256, n_layers: int = 4, n_heads: int = 8, between: str = "attention",
+                 between_options: dict[str, Any] | None = None, set_mode: bool = False, dropout: float = 0.0,
+                 lr: float = 1e-3, weight_decay: float = 0.01, warmup_steps: int = 100, dms_path: str | None = None,
+                 dms_prompt_tokens: int = 3072) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = PoET(d_model, n_layers, n_heads, between, between_options, set_mode, dropout)
+        self._dms: Variants | None = None
+
+    def forward(self, batch: dict[str, Tensor]) -> Tensor:
+        return self.model(batch["tokens"], batch["sequence_ids"], batch["positions"])
+
+    def _loss(self, batch: dict[str, Tensor]) -> Tensor:
+        inputs = {k: batch[k][:, :-1] for k in ("tokens", "sequence_ids", "positions")}
+        logits = self.model(inputs["tokens"], inputs["sequence_ids"], inputs["positions"])  # (B, L-1, V)
+        targets, mask = batch["tokens"][:, 1:], batch["loss_mask"][:, 1:].float()
+        nll = F.cross_entropy(logits.transpose(1, 2).float(), targets, reduction="none")  # (B, L-1)
+        return (nll * mask).sum() / mask.sum().clamp(min=1)
+
+    def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
+        loss = self._loss(batch)
+        self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=True, sync_dist=True,
+                 batch_size=batch["tokens"].shape[0])
+        return loss
+
+    def validation_step(self, batch: dict[str, Tensor], batch_idx: int) -> None:
+        self.log("val_loss", self._loss(batch), prog_bar=True, sync_dist=True, batch_size=batch["tokens"].shape[0])
+
+    def test_step(self, batch: dict[str, Tensor], batch_idx: int) -> None:
+        self.log("test_loss", self._loss(batch), sync_dist=True, batch_size=batch["tokens"].shape[0])
+
+    def on_validation_epoch_end(self) -> None:
+        if self.hparams.dms_path is None or self.trainer.sanity_checking:
+            return
+        dm = self.trainer.datamodule
+        dm.setup()
+        sampler = dm.samplers[0]
+        if self._dms is None:
+            self._dms = read_variants(resolve_data_path(self.hparams.dms_path), wild_type=sampler.msa.query)
+        scores = score_sequences(self.model, sampler, self._dms.sequences,
+                                 [PromptSpec(self.hparams.dms_prompt_tokens, 1.0)], directions=("forward",),
+                                 batch_size=64, seed=0)
+        rho = spearmanr(scores, self._dms.dms_score).statistic
+        self.log("val_spearman", float(np.nan_to_num(rho)), prog_bar=True, sync_dist=True)
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        decay = [p for n, p in self.named_parameters() if p.dim() >= 2 and "embed" not in n]
+        other = [p for n, p in self.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.hparams.weight_decay},
+                                 {"params": other, "weight_decay": 0.0}], lr=self.hparams.lr, betas=(0.9, 0.98))
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        warmup = min(self.hparams.warmup_steps, max(1, total // 10))
+
+        def factor(step: int) -> float:
+            if step < warmup:
+                return (step + 1) / warmup
+            progress = min(1.0, (step - warmup) / max(1, total - warmup))
+            return 0.1 + 0.45 * (1 + np.cos(np.pi * progress))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
