@@ -22,6 +22,7 @@ from seqkit.domains.protein.alphabet import MASK, START, wrap
 from seqkit.domains.protein.msa import MSA, read_msa
 from seqkit.domains.protein.prompt import HomologSampler
 from seqkit.domains.protein.synthetic_family import synthetic_family
+from seqkit.domains.protein.variants import Variants
 
 PAD = {"tokens": MASK, "sequence_ids": -1, "positions": 0, "loss_mask": 0}
 _SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
@@ -91,6 +92,8 @@ class ProteinFamilyDataModule(SplitDataModule):
             raise ValueError(f"data.val_fraction must be in (0, 1), got {val_fraction}")
         self.save_hyperparameters()
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
+        #: the synthetic family's true DMS (its query's every single mutant); None for files.
+        self.dms: Variants | None = None
         self.msas = self._read()
         self.samplers: list[HomologSampler] = []
         self.datasets: dict[str, FamilyExamples] = {}
@@ -99,8 +102,9 @@ class ProteinFamilyDataModule(SplitDataModule):
     def _read(self) -> list[MSA]:
         paths = self.hparams.msa_paths
         if not paths:
-            return [synthetic_family(self.hparams.synthetic_length, self.hparams.synthetic_sequences,
-                                     seed=self.seed).msa]
+            family = synthetic_family(self.hparams.synthetic_length, self.hparams.synthetic_sequences, seed=self.seed)
+            self.dms = family.dms()
+            return [family.msa]
         return [read_msa(resolve_data_path(p)) for p in paths]
 
     def setup(self, stage: str | None = None) -> None:

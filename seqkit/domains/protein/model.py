@@ -33,7 +33,8 @@ class ProteinLM(L.LightningModule):
         dropout (float): dropout.
         lr, weight_decay (float): AdamW; the rate warms up linearly over ``warmup_steps`` then follows a
             cosine to 10% by the last step.
-        dms_path (str, Optional): ProteinGym-style CSV for the first MSA's query, scored at every validation.
+        dms_path (str, Optional): ProteinGym-style CSV for the first MSA's query, scored at every validation
+            (the synthetic family's true DMS is used when the data module has one and this is None).
         dms_prompt_tokens (int): token budget of that validation prompt.
     """
 
@@ -69,13 +70,15 @@ class ProteinLM(L.LightningModule):
         self.log("test_loss", self._loss(batch), sync_dist=True, batch_size=batch["tokens"].shape[0])
 
     def on_validation_epoch_end(self) -> None:
-        if self.hparams.dms_path is None or self.trainer.sanity_checking:
-            return
         dm = self.trainer.datamodule
+        synthetic_dms = getattr(dm, "dms", None)
+        if (self.hparams.dms_path is None and synthetic_dms is None) or self.trainer.sanity_checking:
+            return
         dm.setup()
         sampler = dm.samplers[0]
         if self._dms is None:
-            self._dms = read_variants(resolve_data_path(self.hparams.dms_path), wild_type=sampler.msa.query)
+            self._dms = (synthetic_dms if self.hparams.dms_path is None else
+                         read_variants(resolve_data_path(self.hparams.dms_path), wild_type=sampler.msa.query))
         scores = score_sequences(self.model, sampler, self._dms.sequences,
                                  [PromptSpec(self.hparams.dms_prompt_tokens, 1.0)], directions=("forward",),
                                  batch_size=64, seed=0)

@@ -142,3 +142,30 @@ class PoET(nn.Module):
             h = h + mixed
             h = h + layer.mlp(layer.norm3(h))
         return self.head(self.norm(h))
+
+    # ------------------------------------------------------------------ token-by-token decoding
+
+    def start_decoding(self, prompt_states: list[MixerState], batch_size: int) -> list[tuple[MixerState, MixerState]]:
+        """Per-layer (within, between) decoding states for ``batch_size`` new sequences after a cached prompt."""
+        def expand(state: MixerState) -> MixerState:
+            return {k: v.expand(batch_size, *v.shape[1:]).contiguous() if torch.is_tensor(v) else v
+                    for k, v in state.items()}
+
+        device = self.embed.weight.device
+        return [(layer.within.init_state(batch_size, device=device, dtype=self.embed.weight.dtype), expand(state))
+                for layer, state in zip(self.layers, prompt_states, strict=True)]
+
+    @torch.no_grad()
+    def step(self, token: Tensor, states: list[tuple[MixerState, MixerState]]
+             ) -> tuple[Tensor, list[tuple[MixerState, MixerState]]]:
+        """Next-token logits (B, vocab) after feeding ``token`` (B,); positions count up from 0 per sequence."""
+        h = self.embed(token)  # (B, D)
+        new_states = []
+        for layer, (within, between) in zip(self.layers, states, strict=True):
+            y, within = layer.within.step(layer.norm1(h), within)
+            h = h + y
+            y, between = layer.between.step(layer.norm2(h), between)
+            h = h + y
+            h = h + layer.mlp(layer.norm3(h))
+            new_states.append((within, between))
+        return self.head(self.norm(h)), new_states
