@@ -97,7 +97,7 @@ class ProteinLM(L.LightningModule):
             if step < warmup:
                 return (step + 1) / warmup
             progress = min(1.0, (step - warmup) / max(1, total - warmup))
-            return 0.1 + 0.45 * (1 + np.cos(np.pi * progress))
+            return float(0.1 + 0.45 * (1 + np.cos(np.pi * progress)))  # a numpy scalar would break weights_only loads
 
         sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
