@@ -119,8 +119,9 @@ def test_checkpoint_hyperparameters_are_plain_and_load_with_weights_only(tmp_pat
     assert model.backbone.layer_names == ["mamba2", "mamba2"]
 
 
-def _ett_shaped_root(tmp_path: Path) -> Path:
-    """The real data root when present, else a folder with an ETTh1-shaped synthetic CSV (20 months hourly)."""
+def _data_root(tmp_path: Path) -> Path:
+    """The real data root when present, else stand-ins named like the real files: an ETTh1-shaped synthetic
+    CSV (20 months hourly) and a small synthetic protein family as BLAT_ECOLX's MSA and DMS."""
     real = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
     if (real / "timeseries" / "ETTh1.csv").exists():
         return real
@@ -131,13 +132,20 @@ def _ett_shaped_root(tmp_path: Path) -> Path:
     frame.insert(0, "date", table.stamps.strftime("%Y-%m-%d %H:%M:%S"))
     (tmp_path / "timeseries").mkdir()
     frame.to_csv(tmp_path / "timeseries" / "ETTh1.csv", index=False)
+    from seqkit.domains.protein.synthetic_family import synthetic_family
+
+    blat = tmp_path / "protein" / "BLAT_ECOLX"
+    blat.mkdir(parents=True)
+    a3m, dms = synthetic_family(40, 32, seed=0).write(blat)
+    a3m.rename(blat / "BLAT_ECOLX_ColabFold_2202.a3m")
+    dms.rename(blat / "BLAT_ECOLX_Jacquier_2013.csv")
     return tmp_path
 
 
 def test_every_shipped_config_instantiates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     configs = sorted((Path(__file__).parents[1] / "seqkit" / "domains").glob("*/configs/*.yaml"))
     assert len(configs) >= 7
-    monkeypatch.setenv("SEQKIT_SHARED_DATA", str(_ett_shaped_root(tmp_path)))
+    monkeypatch.setenv("SEQKIT_SHARED_DATA", str(_data_root(tmp_path)))
     for config in configs:
         domain_main = importlib.import_module(f"seqkit.domains.{config.parents[1].name}.cli").main
         cli = domain_main(["-c", str(config)], run=False)
