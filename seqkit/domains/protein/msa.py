@@ -38,6 +38,8 @@ class MSA:
     raw: list[str]
     aligned: list[str] | None
     source: str
+    #: for each residue of the query (row 0), its alignment match column, or -1 for an insertion
+    query_columns: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -123,7 +125,22 @@ def msa_from_records(records: list[tuple[str, str]], source: str, fmt: str = "fa
         bad = next(i for i, r in enumerate(aligned) if len(r) != ref)
         raise MSAFormatError(f"{source}: record {bad + 1} ({ids[bad]!r}) has {len(aligned[bad])} match columns, the "
                              f"query has {ref} (after removing lowercase insertions and '.')")
-    return MSA(ids, raw, [r.upper() for r in aligned], source)
+    return MSA(ids, raw, [r.upper() for r in aligned], source, _query_columns(rows[0]))
+
+
+def _query_columns(row: str) -> np.ndarray:
+    """Walk the query's row: uppercase = a residue in a match column, lowercase = an inserted residue (no
+    column), '-' = a column without residue, '.' = neither."""
+    columns, column = [], 0
+    for c in row:
+        if c == "-":
+            column += 1
+        elif c.isupper():
+            columns.append(column)
+            column += 1
+        elif c.islower():
+            columns.append(-1)
+    return np.array(columns, dtype=np.int64)
 
 
 def read_sequences(path: str | Path) -> list[tuple[str, str]]:

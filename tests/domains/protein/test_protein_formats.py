@@ -33,6 +33,8 @@ def test_insertions_are_dropped_from_the_alignment_and_kept_in_the_raw_homolog()
     msa = msa_from_records(records, "toy.a2m", "a2m")
     assert msa.aligned == ["MKV-LA", "MKV-LA", "M-VLA-", "MKV-LA"]
     assert msa.raw == ["MKVLA", "MAKVLA", "MVCDLA", "MKVLA"]
+    assert msa.query_columns.tolist() == [0, 1, 2, 4, 5]  # query residue → match column
+    assert msa_from_records([("q", "MkV-a")], "q.a2m", "a2m").query_columns.tolist() == [0, -1, 1, -1]
     with pytest.raises(MSAFormatError, match=r"record 2 \('h'\) has 5 match columns, the query has 6"):
         msa_from_records([("q", "MKV-LA"), ("h", "MKVLA")], "toy.a3m", "a3m")
     with pytest.raises(MSAFormatError, match=r"record 2 \('h'\): empty sequence"):
@@ -96,6 +98,7 @@ def test_real_msas_and_assays_read_and_agree_with_their_wild_types() -> None:
     assert len(pten) == 1197 and {len(r) for r in pten.aligned} == {387} and len(pten.query) == 403
     wt = read_sequences(PTEN / "PTEN_HUMAN_wt.fasta")[0][1]
     pten.check_query(wt)
+    assert len(pten.query_columns) == 403 and (pten.query_columns >= 0).sum() == 387 - pten.aligned[0].count("-")
     with pytest.raises(MSAFormatError, match="first record .* is not the query"):
         blat.check_query(wt)
     dms = read_variants(BLAT / "BLAT_ECOLX_Jacquier_2013.csv", wild_type=blat.query)
