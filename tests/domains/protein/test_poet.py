@@ -76,3 +76,15 @@ def test_set_mode_query_score_is_invariant_to_context_order_and_poet_mode_is_not
     assert max(poet_scores) - min(poet_scores) > 1e-4  # with several layers PoET's causal context is ordered
     cached = [_query_ll_cached(set_model, [CONTEXT[i] for i in o]) for o in orders]
     assert max(cached) - min(cached) < 1e-5 and cached[0] == pytest.approx(set_scores[0], abs=1e-5)
+
+
+def test_batched_scoring_of_indels_equals_one_at_a_time() -> None:
+    """Variants of different lengths (insertions, deletions) padded in one batch score as if alone."""
+    model = _model()
+    states = model.encode_prompt(*_stream(CONTEXT))
+    variants = [QUERY, QUERY[:3] + QUERY[4:], QUERY[:5] + "GG" + QUERY[5:], "M"]
+    batched = log_likelihoods(model, states, variants, batch_size=4)
+    alone = [log_likelihoods(model, states, [v], batch_size=1)[0] for v in variants]
+    np.testing.assert_allclose(batched, alone, rtol=1e-6, atol=1e-6)
+    reverse = log_likelihoods(model, states, variants, reverse=True, batch_size=3)
+    assert np.isfinite(reverse).all() and not np.allclose(reverse, batched)
