@@ -124,3 +124,21 @@ def test_bad_input():
         FullAttention(16, 3)
     with pytest.raises(ValueError, match="n_heads=0"):
         FullAttention(16, 0)
+
+
+@pytest.mark.parametrize("causal", [True, False])
+@pytest.mark.parametrize("layout", ["packed", "one_long_run"])
+def test_segment_attention_matches_the_dense_mask_with_gradients(causal, layout, assert_output_and_grads_match):
+    """The per-segment padded path (and its dense fallback) equals attention under the (L, L) segment mask."""
+    from seqkit.mixers.full_attention import FullAttention, segment_attention
+
+    torch.manual_seed(3)
+    q, k, v = (torch.randn(2, 3, 23, 8, dtype=DT, requires_grad=True) for _ in range(3))
+    if layout == "packed":
+        seg = torch.tensor([[0] * 5 + [1] * 9 + [2] * 2 + [3] * 7, [4] * 11 + [7] * 11 + [4]])
+    else:  # one long run among singletons: the padded batch would be too big, the dense fallback runs
+        seg = torch.tensor([[0] * 17 + list(range(1, 7)), list(range(23))])
+    got = segment_attention(q, k, v, seg, causal)
+    mask = FullAttention._segment_mask(seg, causal)[:, None]
+    want = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    assert_output_and_grads_match(got, want, [q, k, v], rtol=1e-10, atol=1e-10)
