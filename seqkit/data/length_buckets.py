@@ -3,15 +3,18 @@
 Indices are shuffled (seeded by (seed, epoch)), cut into pools of ``pool_batches`` batches, sorted by
 length inside each pool and split into batches; the batch order is shuffled again. Every index appears
 exactly once per epoch. Under torch.distributed each rank takes every world-size-th batch (the same
-count on every rank, so collective ops stay in step); Lightning leaves custom batch samplers alone.
+count on every rank, so collective ops stay in step). ``BucketedBatches`` serves them as an iterable
+dataset, which Lightning's DDP leaves alone (it would otherwise rebuild a custom batch sampler around a
+``DistributedSampler`` and lose the lengths).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
-from torch.utils.data import Sampler
+from torch.utils.data import Dataset, IterableDataset, Sampler, get_worker_info
 
 
 class LengthBucketBatchSampler(Sampler[list[int]]):
@@ -69,3 +72,27 @@ def _rank_and_world() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
+
+
+class BucketedBatches(IterableDataset):
+    """Collated batches in ``LengthBucketBatchSampler`` order; use with ``DataLoader(batch_size=None)``.
+
+    ``epoch`` is called at the start of every pass (e.g. ``lambda: trainer.current_epoch``) so each epoch
+    has its own seeded order. Loader workers split the batches among themselves.
+    """
+
+    def __init__(self, dataset: Dataset, sampler: LengthBucketBatchSampler, collate: Callable[[list[Any]], Any],
+                 epoch: Callable[[], int] = lambda: 0) -> None:
+        self.dataset, self.sampler, self.collate, self.epoch = dataset, sampler, collate, epoch
+
+    def __iter__(self) -> Iterator[Any]:
+        self.sampler.set_epoch(self.epoch())
+        batches = self.sampler.batches()
+        worker = get_worker_info()
+        if worker is not None:
+            batches = batches[worker.id :: worker.num_workers]
+        for batch in batches:
+            yield self.collate([self.dataset[i] for i in batch])
+
+    def __len__(self) -> int:
+        return len(self.sampler)

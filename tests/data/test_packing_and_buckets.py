@@ -34,3 +34,18 @@ def test_buckets_cover_every_index_once_with_little_padding(drop_last: bool) -> 
     assert list(sampler) != batches  # a new order each epoch, reproducible per (seed, epoch)
     sampler.set_epoch(0)
     assert list(sampler) == batches
+
+
+def test_bucketed_batches_follow_the_sampler_and_its_epoch() -> None:
+    from seqkit.data import BucketedBatches
+
+    lengths = list(range(1, 41))
+    sampler = LengthBucketBatchSampler(lengths, batch_size=4, pool_batches=3, seed=0)
+    data = [{"t": np.arange(n)} for n in lengths]
+    epoch = {"value": 0}
+    batches = BucketedBatches(data, sampler, lambda rows: pad_batch(rows, {"t": -1}), lambda: epoch["value"])
+    first = [b["lengths"].tolist() for b in batches]
+    assert len(first) == len(batches) == 10 and sorted(n for b in first for n in b) == lengths
+    assert first == [[lengths[i] for i in b] for b in sampler.batches()]
+    epoch["value"] = 1
+    assert [b["lengths"].tolist() for b in batches] != first

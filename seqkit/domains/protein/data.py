@@ -17,7 +17,14 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from seqkit.data import LengthBucketBatchSampler, SplitDataModule, pack_sequences, pad_batch, resolve_data_path
+from seqkit.data import (
+    BucketedBatches,
+    LengthBucketBatchSampler,
+    SplitDataModule,
+    pack_sequences,
+    pad_batch,
+    resolve_data_path,
+)
 from seqkit.domains.protein.alphabet import MASK, START, wrap
 from seqkit.domains.protein.msa import MSA, read_msa
 from seqkit.domains.protein.prompt import HomologSampler
@@ -136,8 +143,8 @@ class ProteinFamilyDataModule(SplitDataModule):
         if self._train_lengths is None:
             self._train_lengths = [len(data[i]["tokens"]) for i in range(len(data))]
         sampler = LengthBucketBatchSampler(self._train_lengths, self.batch_size, seed=self.seed)
-        sampler.set_epoch(self.trainer.current_epoch if self.trainer is not None else 0)
-        return DataLoader(data, batch_sampler=sampler, collate_fn=collate, num_workers=self.num_workers)
+        batches = BucketedBatches(data, sampler, collate, lambda: self.trainer.current_epoch if self.trainer else 0)
+        return DataLoader(batches, batch_size=None, num_workers=self.num_workers)
 
     @property
     def source_names(self) -> list[str]:
