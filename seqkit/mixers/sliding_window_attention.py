@@ -10,7 +10,6 @@ scored as if it were ``distance_cap`` tokens away (query rotated at ``distance_c
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from seqkit.kernels.window_attention import window_attention
@@ -63,40 +62,60 @@ class SlidingWindowAttention(RotaryHeads):
 
     def init_state(self, batch_size: int, *, device: torch.device | None = None,
                    dtype: torch.dtype | None = None) -> MixerState:
-        """Bounded cache: the last ``window`` rotated keys/values and the ``n_sinks`` raw sink keys."""
+        """Bounded cache: the last ``window`` rotated keys/values and the ``n_sinks`` raw sink keys.
+
+        ``index`` counts tokens seen (window and sink membership); ``pos`` is the RoPE position of the next
+        token. They move together unless a caller resets ``pos`` (PoET restarts positions per sequence).
+        """
         dtype = dtype or self.qkv.weight.dtype
         shape = (batch_size, self.n_heads, self.window, self.head_dim)
         sink_shape = (batch_size, self.n_heads, self.n_sinks, self.head_dim)
+
         def zeros(s: tuple[int, ...]) -> Tensor:
             return torch.zeros(s, device=device, dtype=dtype)
 
         return {"k": zeros(shape), "v": zeros(shape), "sink_k": zeros(sink_shape), "sink_v": zeros(sink_shape),
-                "pos": 0}
+                "pos": 0, "index": 0}
 
     def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         """One causal token; memory stays O(window + n_sinks) however long the sequence grows."""
         self.check_step_input(x_t)
-        t = state["pos"]
-        q, k, v = self.heads(x_t[:, None])  # each (B, H, 1, d)
-        pos = torch.tensor([t], device=x_t.device)
-        q_rot, k_rot = self.rotary.rotate(q, pos), self.rotary.rotate(k, pos)
-        keys = torch.cat([state["k"][:, :, 1:], k_rot], dim=2)  # (B, H, W, d), newest last
-        values = torch.cat([state["v"][:, :, 1:], v], dim=2)
-        key_pos = torch.arange(t - self.window + 1, t + 1, device=x_t.device)
-        valid = key_pos >= 0
-        sink_k, sink_v = state["sink_k"], state["sink_v"]
-        if t < self.n_sinks:  # this token is itself a sink: keep its raw key
-            sink_k, sink_v = sink_k.clone(), sink_v.clone()
-            sink_k[:, :, t], sink_v[:, :, t] = k[:, :, 0], v[:, :, 0]
+        y, new_state = self.forward_chunk(x_t[:, None], state)
+        return y[:, 0], new_state
+
+    def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
+                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
+        """Causal windowed attention of a chunk over the cache and itself, in one pass (see ``init_state``)."""
+        self.check_input(x, None, positions if positions is None or positions.dim() == 2 else None)
+        if segment_ids is not None:
+            raise NotImplementedError("SlidingWindowAttention.forward_chunk: segment_ids are not supported")
+        b, length, _ = x.shape
+        t0 = state["index"]
+        if positions is None:
+            positions = state["pos"] + torch.arange(length, device=x.device)
+        q, k, v = self.heads(x)  # each (B, H, L, d)
+        q_rot, k_rot = self.rotary.rotate(q, positions), self.rotary.rotate(k, positions)
+        keys = torch.cat([state["k"].expand(b, -1, -1, -1), k_rot], dim=2)  # (B, H, W + L, d)
+        window_values = torch.cat([state["v"].expand(b, -1, -1, -1), v], dim=2)
+        values = window_values
+        q_index = t0 + torch.arange(length, device=x.device)  # (L,)
+        k_index = t0 - self.window + torch.arange(self.window + length, device=x.device)  # (W + L,)
+        gap = q_index[:, None] - k_index[None, :]
+        near = (k_index >= 0)[None, :] & (gap >= 0) & (gap < self.window)  # (L, W + L)
+        scores = (q_rot @ keys.transpose(-1, -2)).masked_fill(~near, float("-inf"))  # (B, H, L, W + L)
+        sink_k, sink_v = state["sink_k"].expand(b, -1, -1, -1), state["sink_v"].expand(b, -1, -1, -1)
         if self.n_sinks:
-            far = (t - torch.arange(self.n_sinks, device=x_t.device)) >= self.window
-            q_far = self.rotary.rotate(q, torch.full((1,), self.distance_cap, device=x_t.device))
-            scores_far = q_far @ sink_k.transpose(-1, -2)  # (B, H, 1, S)
-            scores_near = q_rot @ keys.transpose(-1, -2)  # (B, H, 1, W)
-            scores = torch.cat([scores_near.masked_fill(~valid, float("-inf")),
-                                scores_far.masked_fill(~far, float("-inf"))], dim=-1) * self.head_dim**-0.5
-            o = torch.softmax(scores, dim=-1) @ torch.cat([values, sink_v], dim=2)
-        else:
-            o = F.scaled_dot_product_attention(q_rot, keys, values, attn_mask=valid[None, :])
-        new_state = {"k": keys, "v": values, "sink_k": sink_k, "sink_v": sink_v, "pos": t + 1}
-        return self.merge(o)[:, 0], new_state
+            if t0 < self.n_sinks:  # tokens of this chunk that are sinks keep their raw keys
+                n_new = min(self.n_sinks - t0, length)
+                sink_k, sink_v = sink_k.clone(), sink_v.clone()
+                sink_k[:, :, t0 : t0 + n_new], sink_v[:, :, t0 : t0 + n_new] = k[:, :, :n_new], v[:, :, :n_new]
+            sink_index = torch.arange(self.n_sinks, device=x.device)
+            far = (q_index[:, None] - sink_index[None, :]) >= self.window  # (L, S): sink outside the window
+            q_far = self.rotary.rotate(q, torch.full((1,), self.distance_cap, device=x.device))
+            scores_far = (q_far @ sink_k.transpose(-1, -2)).masked_fill(~far, float("-inf"))  # (B, H, L, S)
+            scores = torch.cat([scores, scores_far], dim=-1)
+            values = torch.cat([values, sink_v], dim=2)
+        o = torch.softmax(scores * self.head_dim**-0.5, dim=-1) @ values  # (B, H, L, d)
+        new_state = {"k": keys[:, :, -self.window :], "v": window_values[:, :, -self.window :], "sink_k": sink_k,
+                     "sink_v": sink_v, "index": t0 + length, "pos": int(positions.reshape(-1, length)[0, -1]) + 1}
+        return self.merge(o), new_state

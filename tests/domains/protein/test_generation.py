@@ -20,7 +20,7 @@ def _prompt_states(model: PoET):
     return model.encode_prompt(tokens, seg, pos)
 
 
-@pytest.mark.parametrize(("between", "options"), [("attention", {}),
+@pytest.mark.parametrize(("between", "options"), [("attention", {}), ("window", {"window": 5, "n_sinks": 1}),
                                                   ("mamba2", {"d_state": 8, "head_dim": 8, "chunk_size": 4})])
 def test_step_decoding_equals_the_parallel_forward(between: str, options: dict) -> None:
     torch.manual_seed(0)

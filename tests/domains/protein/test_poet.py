@@ -43,7 +43,7 @@ def _query_ll_cached(model: PoET, context: list[str]) -> float:
     return float(log_likelihoods(model, states, [QUERY])[0])
 
 
-@pytest.mark.parametrize(("between", "options"), [("attention", {}),
+@pytest.mark.parametrize(("between", "options"), [("attention", {}), ("window", {"window": 6, "n_sinks": 2}),
                                                   ("mamba2", {"d_state": 8, "head_dim": 8, "chunk_size": 8})])
 @pytest.mark.parametrize("set_mode", [False, True])
 def test_cached_prompt_scores_equal_one_full_forward(between: str, options: dict, set_mode: bool) -> None:
