@@ -139,6 +139,11 @@ def _data_root(tmp_path: Path) -> Path:
     a3m, dms = synthetic_family(40, 32, seed=0).write(blat)
     a3m.rename(blat / "BLAT_ECOLX_ColabFold_2202.a3m")
     dms.rename(blat / "BLAT_ECOLX_Jacquier_2013.csv")
+    pten = tmp_path / "protein" / "PTEN_HUMAN"
+    pten.mkdir()
+    a2m, dms = synthetic_family(40, 32, seed=1).write(pten)
+    a2m.rename(pten / "PTEN_HUMAN_b1.0.a2m")
+    dms.rename(pten / "PTEN_HUMAN_VAMPseq_ProteinGym_format.csv")
     return tmp_path
 
 
