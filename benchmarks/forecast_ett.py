@@ -165,7 +165,9 @@ def report(records: list[dict[str, Any]]) -> str:
     first = records[0] if records else {}
     lines += ["", f"Machine: {first.get('cpu', '?')}, {first.get('threads', '?')} torch threads, torch "
               f"{first.get('torch', '?')}, precision {first.get('precision', '?')}. Per-run JSON holds the "
-              "per-epoch validation losses and which checkpoint was tested.", SECTION[1]]
+              "per-epoch validation losses and which checkpoint was tested. Train windows/s and s/epoch are "
+              "clocked inside these runs (validation excluded where the JSON has `val_s`), on a machine shared "
+              "with other work; the throughput section is the controlled measurement.", SECTION[1]]
     return "\n".join(lines)
 
 
