@@ -35,6 +35,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from report_sections import replace_section  # benchmarks/report_sections.py
 from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -128,15 +129,7 @@ def table(rows: list[dict[str, Any]], threads: int) -> str:
 
 def update_report(section: str) -> None:
     """Replace (or add) this script's section of results/forecast.md; other sections stay."""
-    from seqkit.atomic_io import atomic_write
-
-    text = REPORT.read_text() if REPORT.exists() else "# Forecasting benchmarks\n"
-    if SECTION[0] in text:
-        head, rest = text.split(SECTION[0], 1)
-        text = head + section + rest.split(SECTION[1], 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    atomic_write(REPORT, lambda fh: fh.write(text.encode()))
+    replace_section(REPORT, SECTION, section, "Forecasting benchmarks")
 
 
 def main() -> None:

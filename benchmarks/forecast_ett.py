@@ -27,6 +27,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from report_sections import replace_section  # benchmarks/report_sections.py
+
 RESULTS = Path(__file__).resolve().parent / "results"
 RUN_JSON = RESULTS / "forecast_ett"
 REPORT = RESULTS / "forecast.md"
@@ -172,16 +174,8 @@ def report(records: list[dict[str, Any]]) -> str:
 
 
 def update_report(section: str) -> None:
-    """Replace (or append) this script's section of results/forecast.md, leaving other sections alone."""
-    text = REPORT.read_text() if REPORT.exists() else "# Forecasting benchmarks\n"
-    if SECTION[0] in text:
-        head, rest = text.split(SECTION[0], 1)
-        text = head + section + rest.split(SECTION[1], 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    tmp = REPORT.with_suffix(".md.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, REPORT)
+    """Replace (or add) this script's section of results/forecast.md; other sections stay."""
+    replace_section(REPORT, SECTION, section, "Forecasting benchmarks")
 
 
 def load_records() -> list[dict[str, Any]]:
