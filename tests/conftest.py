@@ -22,3 +22,19 @@ def _assert_output_and_grads_match(out: torch.Tensor, ref: torch.Tensor, params:
 def assert_output_and_grads_match():
     """The forward-and-gradient agreement check shared by the mixer-vs-reference tests."""
     return _assert_output_and_grads_match
+
+
+def _step_loop(mixer: torch.nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    """Feed x (B, L, D) through ``mixer.step`` token by token from ``init_state``: (stacked outputs, final state)."""
+    state = mixer.init_state(x.shape[0], dtype=x.dtype)
+    ys = []
+    for x_t in x.unbind(1):
+        y_t, state = mixer.step(x_t, state)
+        ys.append(y_t)
+    return torch.stack(ys, 1), state
+
+
+@pytest.fixture
+def step_loop():
+    """Token-by-token decoding of a whole sequence, for the step-equals-forward tests."""
+    return _step_loop

@@ -85,15 +85,11 @@ def test_causality():
 
 
 @pytest.mark.parametrize("kw", [{}, {"rope_scale": 2.0}])
-def test_step_equals_forward(kw):
+def test_step_equals_forward(kw, step_loop):
     m = make(seed=3, **kw)
     x = torch.randn(2, 11, 16, dtype=DT)
-    state = m.init_state(2)
-    ys = []
-    for t in range(11):
-        y_t, state = m.step(x[:, t], state)
-        ys.append(y_t)
-    torch.testing.assert_close(torch.stack(ys, 1), m(x), rtol=1e-10, atol=1e-10)
+    ys, state = step_loop(m, x)
+    torch.testing.assert_close(ys, m(x), rtol=1e-10, atol=1e-10)
     assert state["k"].shape == (2, 2, 11, 8)  # the KV cache grows with the sequence (full attention)
 
 

@@ -57,15 +57,6 @@ def naive_mamba2(m, x, seg=None):
     return y @ m.out_proj.weight.T
 
 
-def step_loop(m, x):
-    state = m.init_state(x.shape[0])
-    ys = []
-    for t in range(x.shape[1]):
-        y_t, state = m.step(x[:, t], state)
-        ys.append(y_t)
-    return torch.stack(ys, 1), state
-
-
 CONFIGS = [{}, {"n_groups": 2}, {"d_conv": 2, "chunk_size": 16}, {"d_conv": 1, "chunk_size": 3}]
 
 
@@ -94,7 +85,7 @@ def test_segments_match_naive():
 
 
 @pytest.mark.parametrize("kw", CONFIGS)
-def test_step_equals_forward(kw):
+def test_step_equals_forward(kw, step_loop):
     m = make(seed=2, **kw)
     x = torch.randn(2, 13, 8, dtype=DT)
     ys, state = step_loop(m, x)

@@ -117,15 +117,11 @@ def test_non_causal_sees_future_within_window_only():
 
 
 @pytest.mark.parametrize("kw", CONFIGS)
-def test_step_equals_forward(kw):
+def test_step_equals_forward(kw, step_loop):
     m = make(seed=5, **kw)
     x = torch.randn(2, 15, 16, dtype=DT)
-    state = m.init_state(2)
-    ys = []
-    for t in range(15):
-        y_t, state = m.step(x[:, t], state)
-        ys.append(y_t)
-    torch.testing.assert_close(torch.stack(ys, 1), m(x), rtol=1e-10, atol=1e-10)
+    ys, _ = step_loop(m, x)
+    torch.testing.assert_close(ys, m(x), rtol=1e-10, atol=1e-10)
 
 
 def test_step_memory_stays_bounded():
