@@ -83,29 +83,24 @@ class PoET(nn.Module):
         self.head = nn.Linear(d_model, VOCAB_SIZE)
 
     @staticmethod
-    def set_mask(sequence_ids: Tensor, example_ids: Tensor | None = None) -> Tensor:
-        """(B, L, L) mask: context tokens see their own sequence (causally); the last sequence of each
-        example (the query) sees the whole context and itself causally."""
-        b, length = sequence_ids.shape
-        example_ids = torch.zeros_like(sequence_ids) if example_ids is None else example_ids
+    def set_mask(sequence_ids: Tensor) -> Tensor:
+        """(B, L, L) mask for one example per row: context tokens see their own sequence (causally); the
+        row's last sequence (the query) sees the whole context and itself causally. Padding (sequence id
+        -1, after the query) only sees itself."""
+        length = sequence_ids.shape[1]
         causal = torch.ones(length, length, dtype=torch.bool, device=sequence_ids.device).tril()
         same_seq = sequence_ids[:, :, None] == sequence_ids[:, None, :]
-        same_example = example_ids[:, :, None] == example_ids[:, None, :]
-        # the query = the tokens of the last sequence id within each example
-        last = torch.full_like(sequence_ids, -1)
-        for e in example_ids.unique().tolist():  # few examples per row
-            inside = example_ids == e
-            top = torch.where(inside, sequence_ids, torch.full_like(sequence_ids, -(2**62))).amax(dim=1, keepdim=True)
-            last = torch.where(inside, top.expand_as(sequence_ids), last)
-        is_query = sequence_ids == last  # (B, L)
-        return (same_seq | is_query[:, :, None]) & same_example & causal
+        is_query = sequence_ids == sequence_ids.amax(dim=1, keepdim=True)  # (B, L)
+        return (same_seq | is_query[:, :, None]) & causal
 
     def forward(self, tokens: Tensor, sequence_ids: Tensor, positions: Tensor,
                 example_ids: Tensor | None = None) -> Tensor:
         """Logits (B, L, vocab) for packed streams: ``sequence_ids`` number the sequences, ``positions``
         restart in each, ``example_ids`` separate independent examples packed in one row."""
+        if self.set_mode and example_ids is not None:
+            raise ValueError("PoET: set mode takes one example per row; pass example_ids=None")
         h = self.embed(tokens)  # (B, L, D)
-        mask = self.set_mask(sequence_ids, example_ids) if self.set_mode else None
+        mask = self.set_mask(sequence_ids) if self.set_mode else None
         for layer in self.layers:
             h = layer(h, sequence_ids, positions, example_ids, mask)
         return self.head(self.norm(h))
