@@ -85,3 +85,29 @@ def test_predict_on_a_long_panel_writes_long_parquet_per_series(tmp_path: Path) 
     # each series is inverse-scaled with its own scaler: forecasts sit near their own level
     assert abs(south["y"].mean() - 50) < 5 and abs(frame[frame["unique_id"] == "north"]["y"].mean() - 5) < 5
     assert (out / "forecast.png").stat().st_size > 5000
+
+
+def test_ddp_predict_on_a_panel_gathers_every_series_into_one_file(tmp_path: Path) -> None:
+    """Two CPU ranks each forecast some of the series; rank 0 writes all of them, once."""
+    import os
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(2)
+    parts = [pd.DataFrame({"unique_id": f"s{k}", "ds": pd.date_range("2021-01-01", periods=300, freq="h"),
+                           "y": 10 * k + np.sin(np.arange(300) / 4) + 0.1 * rng.standard_normal(300)})
+             for k in range(3)]
+    panel = tmp_path / "panel.csv"
+    pd.concat(parts).to_csv(panel, index=False)
+    data = [f"--data.init_args.path={panel}", "--data.init_args.features=S", "--data.init_args.batch_size=1"]
+    main(["fit", *TINY, *data, f"--trainer.default_root_dir={tmp_path}"])
+    ckpt = next(tmp_path.rglob("last.ckpt"))
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONWARNINGS="ignore", OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "seqkit.domains.forecast.cli", "predict", *TINY, *data, f"--ckpt_path={ckpt}",
+           "--trainer.strategy=ddp", "--trainer.devices=2", "--trainer.accelerator=cpu",
+           f"--trainer.default_root_dir={tmp_path}", f"--forecast_writer.output_dir={out}"]
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    frame = pd.read_csv(out / "forecast.csv")
+    assert sorted(frame["unique_id"].unique()) == ["s0", "s1", "s2"] and len(frame) == 3 * 12
