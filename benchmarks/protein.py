@@ -203,7 +203,7 @@ def main() -> None:
     parser.add_argument("--max-similarity", type=float, nargs="+", default=[1.0, 0.95, 0.9, 0.7, 0.5])
     parser.add_argument("--prompt-tokens", type=int, default=6144, help="throughput: prompt length")
     parser.add_argument("--n-variants", type=int, default=64)
-    parser.add_argument("--model", type=int, nargs=3, default=[128, 4, 8], metavar=("D", "LAYERS", "HEADS"))
+    parser.add_argument("--model", type=int, nargs=3, default=[128, 4, 4], metavar=("D", "LAYERS", "HEADS"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--n-samples", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=32)
