@@ -135,7 +135,8 @@ def section_throughput(prompt_tokens: int, n_variants: int, d_model: int, n_laye
              f"(max |difference| {agree:.1e}).", "",
              "| path | seconds | variants/s | speed-up |", "|---|---|---|---|",
              f"| re-encode prompt + variant per variant | {uncached:.1f} | {n_variants / uncached:.2f} | 1.0 |",
-             f"| prompt encoded once, variants in batches of {SCORING_BATCH} | {cached:.1f} | {n_variants / cached:.2f} | "
+             f"| prompt encoded once, variants in batches of {SCORING_BATCH} | {cached:.1f} | "
+             f"{n_variants / cached:.2f} | "
              f"{uncached / cached:.1f} |"]
     print("\n".join(lines[-2:]), flush=True)
     return "\n".join(lines)
