@@ -108,8 +108,9 @@ def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | 
     clock = TrainClock()
     cli.trainer.callbacks.append(clock)
     last = run_dir / "checkpoints" / "last.ckpt"
+    resumed = last.exists()  # a killed run left its last epoch's checkpoint
     t0 = time.perf_counter()
-    cli.trainer.fit(cli.model, cli.datamodule, ckpt_path=str(last) if last.exists() else None)
+    cli.trainer.fit(cli.model, cli.datamodule, ckpt_path=str(last) if resumed else None)
     fit_s = time.perf_counter() - t0
     best = cli.trainer.checkpoint_callback.best_model_path
     metrics = cli.trainer.test(cli.model, cli.datamodule, ckpt_path="best", verbose=False)[0]
@@ -122,7 +123,7 @@ def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | 
         "train_windows_per_s": round(clock.windows / clock.seconds, 1) if clock.seconds else None,
         "peak_rss_gib": round(peak_rss_gib(), 2), "threads": threads, "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
-        "resumed": last.exists() and clock.windows == 0,
+        "resumed": resumed,
     }
 
 

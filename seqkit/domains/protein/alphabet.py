@@ -57,10 +57,5 @@ def decode(tokens: Tensor | np.ndarray | list[int]) -> str:
     return "".join(SYMBOLS[int(t)] for t in values)
 
 
-def residues_only(tokens: Tensor) -> Tensor:
-    """Mask (bool, same shape) of amino-acid tokens: what a generated sequence may contain."""
-    return tokens < GAP
-
-
 __all__ = ["AMINO_ACIDS", "GAP", "MASK", "START", "STOP", "SYMBOLS", "VOCAB_SIZE", "AlphabetError", "decode",
-           "encode", "residues_only", "wrap"]
+           "encode", "wrap"]

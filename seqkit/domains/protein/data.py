@@ -11,8 +11,6 @@ With no MSA path, a seeded synthetic family (``synthetic_family``) is the data, 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -40,8 +38,11 @@ class FamilyExamples(Dataset):
 
     def __init__(self, samplers: list[HomologSampler], train_rows: list[np.ndarray], held_out: list[np.ndarray],
                  split: str, n_examples: int, context_tokens: int, seed: int) -> None:
-        self.samplers, self.train_rows, self.held_out = samplers, train_rows, held_out
+        self.samplers, self.held_out = samplers, held_out
         self.split, self.n_examples, self.context_tokens, self.seed = split, n_examples, context_tokens, seed
+        # rows no prompt may use (each family's held-out members), computed once rather than per example
+        self.excluded = [tuple(int(i) for i in np.setdiff1d(np.arange(len(s.msa)), rows))
+                         for s, rows in zip(samplers, train_rows, strict=True)]
 
     def __len__(self) -> int:
         return self.n_examples
@@ -53,7 +54,7 @@ class FamilyExamples(Dataset):
         family = int(rng.integers(len(self.samplers)))
         sampler = self.samplers[family]
         msa = sampler.msa
-        excluded = tuple(int(i) for i in np.setdiff1d(np.arange(len(msa)), self.train_rows[family]))
+        excluded = self.excluded[family]
         if self.split == "train":
             members = sampler.draw(rng, self.context_tokens, exclude=excluded)
             query = None
@@ -145,7 +146,3 @@ class ProteinFamilyDataModule(SplitDataModule):
         sampler = LengthBucketBatchSampler(self._train_lengths, self.batch_size, seed=self.seed)
         batches = BucketedBatches(data, sampler, collate, lambda: self.trainer.current_epoch if self.trainer else 0)
         return DataLoader(batches, batch_size=None, num_workers=self.num_workers)
-
-    @property
-    def source_names(self) -> list[str]:
-        return [Path(m.source).name for m in self.msas]
