@@ -47,7 +47,7 @@ class TokenMixer(nn.Module):
         raise NotImplementedError(f"{type(self).__name__} does not support step-by-step decoding")
 
     def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
-                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
+                      segment_ids: Tensor | None = None, keep_state: bool = True) -> tuple[Tensor, MixerState | None]:
         """Continue from ``state`` over a chunk ``x`` (B, L, D): ``(y, new_state)``.
 
         Equals ``step`` applied to each token of the chunk in turn (the default does exactly that; mixers
@@ -55,7 +55,8 @@ class TokenMixer(nn.Module):
         are then scored against its state (PoET's cached context). ``positions`` (B, L) or (L,) override
         the positions a stateful mixer would count on from ``state``; ``segment_ids`` (B, L) restrict which
         earlier tokens *of the chunk* a token sees (the state is always visible) — only mixers that
-        override this method accept them.
+        override this method accept them. With ``keep_state=False`` a mixer may return ``None`` as the new
+        state and skip building it (scoring many rows against one cached prompt needs no per-row cache).
         """
         self.check_input(x, segment_ids, positions if positions is None or positions.dim() == 2 else None)
         if positions is not None or segment_ids is not None:

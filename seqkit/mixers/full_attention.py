@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from seqkit.kernels.lse_attention import attend_with_lse, merge_attention
 from seqkit.kernels.segments import in_segment_index, segment_runs
 from seqkit.mixers.attention_heads import RotaryHeads
 from seqkit.mixers.base import MixerState
@@ -49,12 +50,15 @@ class FullAttention(RotaryHeads):
         return mask
 
     def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
-                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
-        """Causal attention of the chunk over the cached keys plus the chunk itself, in one pass.
+                      segment_ids: Tensor | None = None, keep_state: bool = True) -> tuple[Tensor, MixerState | None]:
+        """Causal attention of the chunk over the cached keys plus the chunk itself.
 
-        Positions default to ``state["pos"] + arange(L)``; the new state's ``pos`` follows the last one, and a
-        caller may reset it (PoET restarts positions in every sequence). ``segment_ids`` limit which chunk
-        tokens see each other; every cached key stays visible.
+        The two key blocks are attended separately and merged by log-sum-exp (``kernels.lse_attention``):
+        the cache needs no mask, and a batch-1 cache (one prompt, many continuations) is read once for
+        all rows by folding the rows into the query axis instead of being copied per row. Positions
+        default to ``state["pos"] + arange(L)``; the new state's ``pos`` follows the last one, and a caller
+        may reset it (PoET restarts positions in every sequence). ``segment_ids`` limit which chunk tokens
+        see each other; every cached key stays visible.
         """
         self.check_input(x, segment_ids, positions if positions is None or positions.dim() == 2 else None)
         b, length, _ = x.shape
@@ -62,15 +66,25 @@ class FullAttention(RotaryHeads):
             positions = state["pos"] + torch.arange(length, device=x.device)
         q, k, v = self.heads(x)  # each (B, H, L, d)
         q, k = self.rotary.rotate(q, positions), self.rotary.rotate(k, positions)
-        cached = state["k"].shape[2]
-        keys = torch.cat([state["k"].expand(b, -1, -1, -1), k], dim=2)  # (B, H, S + L, d)
-        values = torch.cat([state["v"].expand(b, -1, -1, -1), v], dim=2)
         if segment_ids is None:
-            local = torch.ones(length, length, dtype=torch.bool, device=x.device).tril().expand(b, -1, -1)
+            o, lse = attend_with_lse(q, k, v, causal=True)
         else:
-            local = self._segment_mask(segment_ids, causal=True)  # (B, L, L)
-        mask = torch.cat([local.new_ones(b, length, cached), local], dim=2)  # (B, L, S + L)
-        o = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask[:, None])
+            o, lse = attend_with_lse(q, k, v, mask=self._segment_mask(segment_ids, causal=True)[:, None])
+        cache_k, cache_v = state["k"], state["v"]  # (1 or B, H, S, d)
+        if cache_k.shape[2]:
+            if cache_k.shape[0] == 1 and b > 1:  # fold rows into queries: (1, H, B·L, d)
+                h, d = q.shape[1], q.shape[3]
+                rows = q.transpose(0, 1).reshape(1, h, b * length, d)
+                o_cache, lse_cache = attend_with_lse(rows, cache_k, cache_v)
+                o_cache = o_cache.reshape(h, b, length, d).transpose(0, 1)  # (B, H, L, d)
+                lse_cache = lse_cache.reshape(h, b, length).transpose(0, 1)
+            else:
+                o_cache, lse_cache = attend_with_lse(q, cache_k, cache_v)
+            o = merge_attention(o_cache, lse_cache, o, lse)
+        if not keep_state:
+            return self.merge(o), None
+        keys = torch.cat([cache_k.expand(b, -1, -1, -1), k], dim=2)  # (B, H, S + L, d)
+        values = torch.cat([cache_v.expand(b, -1, -1, -1), v], dim=2)
         last = positions.reshape(-1, length)[0, -1] if positions.numel() else state["pos"] - 1
         return self.merge(o), {"k": keys, "v": values, "pos": int(last) + 1}
 

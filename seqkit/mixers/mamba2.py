@@ -179,7 +179,7 @@ class Mamba2(TokenMixer):
         return self.forward_branch.init_state(batch_size, device, dtype)
 
     def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
-                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
+                      segment_ids: Tensor | None = None, keep_state: bool = True) -> tuple[Tensor, MixerState | None]:
         """Chunked continuation from ``state`` (see ``TokenMixer.forward_chunk``); ``positions`` is unused."""
         self.check_input(x, segment_ids)
         if self.bidirectional:

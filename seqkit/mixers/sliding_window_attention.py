@@ -84,7 +84,7 @@ class SlidingWindowAttention(RotaryHeads):
         return y[:, 0], new_state
 
     def forward_chunk(self, x: Tensor, state: MixerState, *, positions: Tensor | None = None,
-                      segment_ids: Tensor | None = None) -> tuple[Tensor, MixerState]:
+                      segment_ids: Tensor | None = None, keep_state: bool = True) -> tuple[Tensor, MixerState | None]:
         """Causal windowed attention of a chunk over the cache and itself, in one pass (see ``init_state``)."""
         self.check_input(x, None, positions if positions is None or positions.dim() == 2 else None)
         if segment_ids is not None:

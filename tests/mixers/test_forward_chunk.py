@@ -55,3 +55,19 @@ def test_attention_chunk_positions_and_segments() -> None:
     positions = torch.cat([pos[0], torch.arange(4)])[None]
     want = mixer(torch.cat([x, y], dim=1), positions=positions, attn_mask=mask[None])[:, 9:]
     torch.testing.assert_close(cont, want)
+
+
+def test_attention_chunk_on_the_fused_path_without_a_kept_state() -> None:
+    """float32 under no_grad takes the CPU flash kernel with the batch-1 cache folded into the queries;
+    ``keep_state=False`` returns no state but the same outputs as the full sequence run at once."""
+    torch.manual_seed(2)
+    mixer = build_mixer("attention", 16, n_heads=2).eval()
+    prefix, rows = torch.randn(1, 40, 16), torch.randn(4, 9, 16)
+    with torch.no_grad():
+        _, state = mixer.forward_chunk(prefix, mixer.init_state(1))
+        got, none = mixer.forward_chunk(rows, state, keep_state=False)
+        kept, new_state = mixer.forward_chunk(rows, state)
+        alone = mixer(torch.cat([prefix.expand(4, -1, -1), rows], dim=1), causal=True)[:, 40:]
+    assert none is None and new_state["k"].shape[:3] == (4, 2, 49)
+    torch.testing.assert_close(got, alone, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(kept, got)

@@ -133,7 +133,7 @@ class PoET(nn.Module):
         h = self.embed(tokens)
         for layer, state in zip(self.layers, states, strict=True):
             h = h + layer.within(layer.norm1(h), positions=positions)
-            mixed, _ = layer.between.forward_chunk(layer.norm2(h), state, positions=positions)
+            mixed, _ = layer.between.forward_chunk(layer.norm2(h), state, positions=positions, keep_state=False)
             h = h + mixed
             h = h + layer.mlp(layer.norm3(h))
         return self.head(self.norm(h))
