@@ -47,16 +47,18 @@ class Genome:
         in_memory (bool | None): load every record into memory. ``None`` decides: in memory for GenBank,
             plain gzip and files under 512 MiB; indexed otherwise. ``False`` on plain gzip is an error.
         sequences (Mapping[str, str] | None): build from text instead of a file (synthetic genomes, tests).
+        coding_sequences (list[CodingSequence] | None): CDS annotations of ``sequences``.
     """
 
     def __init__(self, path: str | Path | None = None, *, in_memory: bool | None = None,
-                 sequences: Mapping[str, str | np.ndarray] | None = None) -> None:
+                 sequences: Mapping[str, str | np.ndarray] | None = None,
+                 coding_sequences: list[CodingSequence] | None = None) -> None:
         if (path is None) == (sequences is None):
             raise ValueError("Genome: give exactly one of path and sequences")
         self.path = Path(path) if path is not None else None
         self._index: FastaIndex | None = None
         self._records: dict[str, np.ndarray] = {}
-        self._cds: list[CodingSequence] = []
+        self._cds: list[CodingSequence] = list(coding_sequences or [])
         if sequences is not None:
             self._records = {name: clean_sequence(seq, f"record {name!r}") for name, seq in sequences.items()}
         elif not self.path.exists():

@@ -11,7 +11,6 @@ from typing import Any
 
 import lightning as L
 import numpy as np
-import torch
 import torch.nn.functional as F
 from scipy.stats import spearmanr
 from torch import Tensor
@@ -20,6 +19,7 @@ from seqkit.data import resolve_data_path
 from seqkit.domains.protein.poet import PoET
 from seqkit.domains.protein.scoring import PromptSpec, score_sequences
 from seqkit.domains.protein.variants import Variants, read_variants
+from seqkit.optim import adamw_warmup_cosine
 
 
 class ProteinLM(L.LightningModule):
@@ -86,18 +86,5 @@ class ProteinLM(L.LightningModule):
         self.log("val_spearman", float(np.nan_to_num(rho)), prog_bar=True, sync_dist=True)
 
     def configure_optimizers(self) -> dict[str, Any]:
-        decay = [p for n, p in self.named_parameters() if p.dim() >= 2 and "embed" not in n]
-        other = [p for n, p in self.named_parameters() if not (p.dim() >= 2 and "embed" not in n)]
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.hparams.weight_decay},
-                                 {"params": other, "weight_decay": 0.0}], lr=self.hparams.lr, betas=(0.9, 0.98))
-        total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup = min(self.hparams.warmup_steps, max(1, total // 10))
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            progress = min(1.0, (step - warmup) / max(1, total - warmup))
-            return float(0.1 + 0.45 * (1 + np.cos(np.pi * progress)))  # a numpy scalar would break weights_only loads
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+        return adamw_warmup_cosine(self, self.hparams.lr, self.hparams.weight_decay, self.hparams.warmup_steps,
+                                   self.trainer.estimated_stepping_batches)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import lightning as L
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqkit.backbone import Backbone
 from seqkit.callbacks import shard_written
 from seqkit.domains.synthetic.tasks import IGNORE
+from seqkit.optim import adamw_warmup_cosine
 
 
 class SyntheticLM(L.LightningModule):
@@ -89,18 +89,5 @@ class SyntheticLM(L.LightningModule):
                 "accuracy": (pred_answers == true_answers).float().mean(1)}
 
     def configure_optimizers(self) -> dict[str, Any]:
-        decay = [p for p in self.parameters() if p.dim() >= 2]
-        no_decay = [p for p in self.parameters() if p.dim() < 2]
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.hparams.weight_decay},
-                                 {"params": no_decay, "weight_decay": 0.0}], lr=self.hparams.lr, betas=(0.9, 0.98))
-        total = max(self.trainer.estimated_stepping_batches, 1) if self._trainer is not None else 1000
-        warm = min(self.hparams.warmup_steps, max(total // 10, 1))
-
-        def schedule(step: int) -> float:
-            if step < warm:
-                return (step + 1) / warm
-            progress = min((step - warm) / max(total - warm, 1), 1.0)
-            return 0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(progress * torch.pi)).item())
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+        total = self.trainer.estimated_stepping_batches if self._trainer is not None else 1000
+        return adamw_warmup_cosine(self, self.hparams.lr, self.hparams.weight_decay, self.hparams.warmup_steps, total)
