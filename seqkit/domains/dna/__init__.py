@@ -1,0 +1,6 @@
+"""DNA head: GENERator-style 6-mer causal LM on seqkit backbones (generation, classification, variant effect)."""
+
+from seqkit.domains.dna.data import GenomeDataModule
+from seqkit.domains.dna.model import DnaLM
+
+__all__ = ["DnaLM", "GenomeDataModule"]
