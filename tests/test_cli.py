@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import inspect
 import os
@@ -121,7 +122,8 @@ def test_checkpoint_hyperparameters_are_plain_and_load_with_weights_only(tmp_pat
 
 def _data_root(tmp_path: Path) -> Path:
     """The real data root when present, else stand-ins named like the real files: an ETTh1-shaped synthetic
-    CSV (20 months hourly) and a small synthetic protein family as BLAT_ECOLX's MSA and DMS."""
+    CSV (20 months hourly), small synthetic protein families as BLAT_ECOLX's and PTEN_HUMAN's MSA and DMS,
+    and a synthetic genome as the E. coli FASTA."""
     real = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
     if (real / "timeseries" / "ETTh1.csv").exists():
         return real
@@ -144,6 +146,13 @@ def _data_root(tmp_path: Path) -> Path:
     a2m, dms = synthetic_family(40, 32, seed=1).write(pten)
     a2m.rename(pten / "PTEN_HUMAN_b1.0.a2m")
     dms.rename(pten / "PTEN_HUMAN_VAMPseq_ProteinGym_format.csv")
+    from seqkit.domains.dna.synthetic_genome import synthetic_genome
+
+    genome = synthetic_genome(200_000, seed=0)
+    (tmp_path / "dna").mkdir()
+    with gzip.open(tmp_path / "dna" / "ecoli_k12_mg1655_GCF_000005845.2.fna.gz", "wt") as fh:
+        for name, length in genome:
+            fh.write(f">{name}\n{genome.fetch(name, 0, length).tobytes().decode()}\n")
     return tmp_path
 
 
