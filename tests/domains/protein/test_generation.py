@@ -8,7 +8,7 @@ import torch
 
 from seqkit.data import pack_sequences
 from seqkit.domains.protein.alphabet import wrap
-from seqkit.domains.protein.generation import NearestMember, filter_logits, sample_sequences
+from seqkit.domains.protein.generation import NearestMember, sample_sequences
 from seqkit.domains.protein.poet import PoET
 
 CONTEXT = ["MKVLAAGH", "MKILSAG", "MRVLAAGHW"]
@@ -36,15 +36,6 @@ def test_step_decoding_equals_the_parallel_forward(between: str, options: dict) 
         logits, decoding = model.step(seqs[:, t], decoding)
         stepped.append(logits)
     torch.testing.assert_close(torch.stack(stepped, dim=1), parallel)
-
-
-def test_filters_keep_top_k_and_the_nucleus() -> None:
-    logits = torch.log(torch.tensor([[0.5, 0.3, 0.15, 0.05]]))
-    assert torch.isfinite(filter_logits(logits, top_k=2)).tolist() == [[True, True, False, False]]
-    assert torch.isfinite(filter_logits(logits, top_p=0.7)).tolist() == [[True, True, False, False]]
-    assert torch.isfinite(filter_logits(logits, top_p=0.1)).tolist() == [[True, False, False, False]]
-    with pytest.raises(ValueError, match="temperature"):
-        filter_logits(logits, temperature=0)
 
 
 def test_samples_are_seeded_valid_and_bounded() -> None:
