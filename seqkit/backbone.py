@@ -61,6 +61,14 @@ class Block(nn.Module):
             x = x + self.drop(self.mlp(self.mlp_norm(x)))
         return x
 
+    def forward_chunk(self, x: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
+        """Continue from ``state`` over a chunk (B, L, D) in parallel (``TokenMixer.forward_chunk``)."""
+        y, state = self.mixer.forward_chunk(self.norm(x), state)
+        x = x + y
+        if self.mlp is not None:
+            x = x + self.mlp(self.mlp_norm(x))
+        return x, state
+
     def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         y, state = self.mixer.step(self.norm(x_t), state)
         x_t = x_t + y
@@ -115,6 +123,15 @@ class Backbone(nn.Module):
                    dtype: torch.dtype | None = None) -> list[MixerState]:
         """One decoding state per layer."""
         return [b.mixer.init_state(batch_size, device=device, dtype=dtype) for b in self.blocks]
+
+    def forward_chunk(self, x: Tensor, states: list[MixerState]) -> tuple[Tensor, list[MixerState]]:
+        """Run a chunk (B, L, D) from per-layer states in parallel, e.g. a generation prompt (prefill);
+        returns the normalised output and the states after it, ready for ``step``."""
+        new_states = []
+        for block, state in zip(self.blocks, states, strict=True):
+            x, state = block.forward_chunk(x, state)
+            new_states.append(state)
+        return self.norm(x), new_states
 
     def step(self, x_t: Tensor, states: list[MixerState]) -> tuple[Tensor, list[MixerState]]:
         """Advance every layer by one token: (B, D) → (B, D)."""

@@ -107,6 +107,20 @@ def test_step_equals_forward_for_mixed_stack():
     torch.testing.assert_close(bb(x2)[:, :9], y[:, :9], rtol=0, atol=1e-12)
 
 
+def test_chunk_prefill_then_steps_equals_forward_for_mixed_stack():
+    """A prompt run as one chunk, then token steps from its states, equals the parallel forward."""
+    layers, options = _stack_layers()
+    torch.manual_seed(1)
+    bb = Backbone(16, layers, mixer_options=options, mlp_ratio=2.0).double()
+    x = torch.randn(2, 14, 16, dtype=DT)
+    prefix, states = bb.forward_chunk(x[:, :9], bb.init_state(2, dtype=DT))
+    ys = [prefix]
+    for t in range(9, 14):
+        y_t, states = bb.step(x[:, t], states)
+        ys.append(y_t[:, None])
+    torch.testing.assert_close(torch.cat(ys, 1), bb(x), rtol=1e-9, atol=1e-9)
+
+
 def test_packing_equals_separate_runs_for_mixed_stack():
     layers, options = _stack_layers()
     torch.manual_seed(1)

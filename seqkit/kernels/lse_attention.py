@@ -18,7 +18,7 @@ __all__ = ["attend_with_lse", "merge_attention"]
 
 def attend_with_lse(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
                     mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
-    """Softmax attention (B, H, Lq, d) and its log-normaliser (B, H, Lq) in float32.
+    """Softmax attention (B, H, Lq, d) and its log-normaliser (B, H, Lq) (float32, or float64 for doubles).
 
     ``mask`` (B or 1, 1 or H, Lq, Lk) bool, True where a query may read a key; ``causal`` aligns the last
     query with the last key. Without a mask and without autograd, CPU tensors take the fused flash kernel
@@ -30,7 +30,8 @@ def attend_with_lse(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
             and (not causal or q.shape[2] == k.shape[2]) and k.shape[2] > 0):
         o, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, k, v, 0.0, causal)
         return o, lse.float()
-    scores = (q @ k.transpose(-1, -2)).float() / math.sqrt(q.shape[-1])  # (B, H, Lq, Lk)
+    wide = torch.promote_types(q.dtype, torch.float32)  # half inputs in float32, double stays double
+    scores = (q @ k.transpose(-1, -2)).to(wide) / math.sqrt(q.shape[-1])  # (B, H, Lq, Lk)
     if causal:
         lq, lk = q.shape[2], k.shape[2]
         allowed = torch.ones(lq, lk, dtype=torch.bool, device=q.device).tril(lk - lq)
@@ -44,7 +45,10 @@ def attend_with_lse(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
 
 def merge_attention(o1: Tensor, lse1: Tensor, o2: Tensor, lse2: Tensor) -> Tensor:
     """Combine attentions over two disjoint key sets into attention over their union, (B, H, L, d)."""
+    dtype = torch.promote_types(lse1.dtype, lse2.dtype)  # the fused kernel's float32 with a double path
+    lse1, lse2 = lse1.to(dtype), lse2.to(dtype)
     total = torch.logaddexp(lse1, lse2)  # (B, H, L)
     w1 = torch.exp(lse1 - total).nan_to_num(0.0)[..., None]  # nan only where both sets are empty
     w2 = torch.exp(lse2 - total).nan_to_num(0.0)[..., None]
-    return (o1.float() * w1 + o2.float() * w2).to(o1.dtype)
+    wide = torch.promote_types(o1.dtype, torch.float32)
+    return (o1.to(wide) * w1 + o2.to(wide) * w2).to(o1.dtype)
