@@ -69,7 +69,7 @@ class DnaLM(L.LightningModule):
     def next_base_log_probs(self, tokens: Tensor) -> Tensor:
         """(B, T) contexts → (B, 4) log p(next base = A, C, G, T) from the last position (variant scoring)."""
         logits = self(tokens)[:, -1]  # (B, vocab)
-        return base_log_marginals(self.kmer_log_probs(logits), self.k)[:, 0]
+        return base_log_marginals(self.kmer_log_probs(logits), self.token_bases)[:, 0]
 
     def _losses(self, tokens: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Per-target (loss, k-mer NLL, scored mask, correct bases) for next-token prediction."""
@@ -80,7 +80,7 @@ class DnaLM(L.LightningModule):
         index = (targets - self.first_base_id).clamp(0, self.n_base_tokens - 1)
         kmer_nll = -logp.gather(-1, index[..., None])[..., 0]
         bases = self.token_bases[index]  # (B, T-1, k)
-        loss = kmer_nll if self.hparams.loss == "kmer" else base_marginal_nll(logp, bases) * self.k
+        loss = kmer_nll if self.hparams.loss == "kmer" else base_marginal_nll(logp, bases, self.token_bases) * self.k
         correct = (self.token_bases[logp.argmax(-1)] == bases).sum(-1)  # (B, T-1) bases right in the argmax k-mer
         return loss, kmer_nll, scored, correct
 
