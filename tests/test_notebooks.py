@@ -11,6 +11,8 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 EXPECTED_FILES = {"backbones.ipynb": ["backbones_out/accuracy_vs_length.png"],
+                  "dna.ipynb": ["dna_out/pretrain_vs_markov.png", "dna_out/reading_frame.png",
+                                "dna_out/variant_scores.csv", "dna_out/continuations.fa"],
                   "forecast.ipynb": ["forecast_out/forecast_ot.png"],
                   "protein.ipynb": ["protein_out/dms_scatter.png", "protein_out/generated_identity.png"]}
 SHARED = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
