@@ -2,10 +2,10 @@
 
 What (each a section of ``results/protein.md``):
 
-1. ``spearman``: a trained checkpoint scores BLAT_ECOLX (Jacquier 2013, 989 variants) and PTEN_HUMAN
-   (VAMP-seq, 4,112 variants) with PoET's ensemble (prompts at the given budgets × identity cutoffs,
-   forward and reversed), against the per-column conservation baseline (weighted site frequencies from
-   the same MSA) in the same run.
+1. ``spearman``: a checkpoint trained on one assay's MSA (``--assay``: BLAT_ECOLX, Jacquier 2013, 989
+   variants; PTEN_HUMAN, VAMP-seq, 4,112 variants) scores its DMS with PoET's ensemble (prompts at the
+   given budgets × identity cutoffs, forward and reversed), against the per-column conservation baseline
+   (weighted site frequencies from the same MSA) in the same run. One JSON per assay; the table shows all.
 2. ``throughput``: variants/s scoring with the prompt encoded once (KV cache / SSM state) against
    re-encoding prompt + variant for every variant, same model, same prompt (6k tokens), same run.
 3. ``set_mode``: a query's log-likelihood under 10 random permutations of its context, set mode vs
@@ -13,13 +13,15 @@ What (each a section of ``results/protein.md``):
 4. ``generation``: samples conditioned on a BLAT prompt: fraction valid (ended with stop, length within
    ±50% of the query) and mean identity to the nearest family member.
 
-    SEQKIT_SHARED_DATA=../shared/data python benchmarks/protein.py --checkpoint runs/blat_ecolx/.../last.ckpt
+    SEQKIT_SHARED_DATA=../shared/data python benchmarks/protein.py --sections spearman generation \
+        --assay BLAT_ECOLX --checkpoint runs/blat_ecolx/.../last.ckpt
     python benchmarks/protein.py --sections throughput set_mode      # no checkpoint needed
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import time
 from datetime import date
@@ -30,6 +32,7 @@ import torch
 from report_sections import replace_section  # benchmarks/report_sections.py
 from scipy.stats import spearmanr
 
+from seqkit.atomic_io import atomic_write
 from seqkit.data import pack_sequences, resolve_data_path
 from seqkit.domains.protein.alphabet import AMINO_ACIDS, GAP, wrap
 from seqkit.domains.protein.generation import NearestMember, sample_sequences
@@ -40,6 +43,7 @@ from seqkit.domains.protein.scoring import ensemble, log_likelihoods, prompt_ten
 from seqkit.domains.protein.variants import read_variants
 
 REPORT = Path(__file__).resolve().parent / "results" / "protein.md"
+SPEARMAN_DIR = REPORT.parent / "protein_spearman"  # one JSON per assay
 SCORING_BATCH = 16  # variants per batch on the cached path
 ASSAYS = {"BLAT_ECOLX": ("protein/BLAT_ECOLX/BLAT_ECOLX_ColabFold_2202.a3m",
                          "protein/BLAT_ECOLX/BLAT_ECOLX_Jacquier_2013.csv", None),
@@ -69,29 +73,58 @@ def conservation_scores(msa_path: str, names: list[str]) -> np.ndarray:
     return out
 
 
-def section_spearman(checkpoint: str, max_tokens: list[int], max_similarity: list[float], batch_size: int) -> str:
+def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_similarity: list[float],
+                     batch_size: int, train_minutes: float | None) -> str:
+    """Score one assay with the checkpoint trained on its MSA; the result is kept as JSON and the table
+    is rebuilt from every assay scored so far (each assay has its own model)."""
     from seqkit.pipelines.protein_scoring import load_model
 
     model = load_model(checkpoint).model
-    lines = ["## DMS Spearman", "", f"Checkpoint `{checkpoint}`; ensemble: budgets {max_tokens} × identity cutoffs "
-             f"{max_similarity}, forward and reversed ({len(max_tokens) * len(max_similarity) * 2} prompt passes).",
-             "", "| assay | variants | PoET (ours) | conservation baseline (same MSA) | published | seconds |",
-             "|---|---|---|---|---|---|"]
-    for assay, (msa_path, dms_path, wt_path) in ASSAYS.items():
-        msa = read_msa(resolve_data_path(msa_path))
-        wt = read_sequences(resolve_data_path(wt_path))[0][1] if wt_path else msa.query
-        msa.check_query(wt)
-        variants = read_variants(resolve_data_path(dms_path), wild_type=wt)
-        start = time.perf_counter()
-        scores = score_sequences(model, HomologSampler(msa), variants.sequences, ensemble(max_tokens, max_similarity),
-                                 batch_size=batch_size, show_progress=True)
-        seconds = time.perf_counter() - start
-        ours = spearmanr(scores, variants.dms_score, nan_policy="omit").statistic
-        base = spearmanr(conservation_scores(msa_path, variants.names), variants.dms_score,
-                         nan_policy="omit").statistic
-        lines.append(f"| {assay} | {len(variants)} | {ours:.3f} | {base:.3f} | {REFERENCE[assay]} | {seconds:.0f} |")
-        print(lines[-1], flush=True)
+    msa_path, dms_path, wt_path = ASSAYS[assay]
+    msa = read_msa(resolve_data_path(msa_path))
+    wt = read_sequences(resolve_data_path(wt_path))[0][1] if wt_path else msa.query
+    msa.check_query(wt)
+    variants = read_variants(resolve_data_path(dms_path), wild_type=wt)
+    specs = ensemble(max_tokens, max_similarity)
+    start = time.perf_counter()
+    scores = score_sequences(model, HomologSampler(msa), variants.sequences, specs, batch_size=batch_size,
+                             show_progress=True)
+    seconds = time.perf_counter() - start
+    ours = spearmanr(scores, variants.dms_score, nan_policy="omit").statistic
+    single = spearmanr(score_sequences(model, HomologSampler(msa), variants.sequences, specs[:1],
+                                       directions=("forward",), batch_size=batch_size),
+                       variants.dms_score, nan_policy="omit").statistic
+    base = spearmanr(conservation_scores(msa_path, variants.names), variants.dms_score, nan_policy="omit").statistic
+    hp = dict(model_hparams(checkpoint))
+    record = {"assay": assay, "variants": len(variants), "spearman": round(float(ours), 4),
+              "spearman_single_prompt": round(float(single), 4), "conservation": round(float(base), 4),
+              "ensemble": f"budgets {max_tokens} x identity cutoffs {max_similarity}, forward and reversed "
+                          f"({len(specs) * 2} prompt passes)",
+              "checkpoint": checkpoint, "model": f"d_model {hp.get('d_model')}, {hp.get('n_layers')} layers, "
+                                                 f"{hp.get('n_heads')} heads, between {hp.get('between')}",
+              "train_minutes": train_minutes, "score_seconds": round(seconds), "date": date.today().isoformat()}
+    SPEARMAN_DIR.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(record, indent=1)
+    atomic_write(SPEARMAN_DIR / f"{assay}.json", lambda fh: fh.write(text.encode()))
+    print(record, flush=True)
+    lines = ["## DMS Spearman", "",
+             "Each assay's model is trained from scratch on that assay's MSA only (its shipped config, CPU), then "
+             "scores the DMS with PoET's ensemble; the single-prompt column is one forward prompt (the first "
+             "ensemble member), and the conservation baseline is per-column weighted site frequencies from the "
+             "same MSA, computed in the same run.", "",
+             "| assay | variants | PoET (ours), ensemble | single prompt | conservation baseline | published | "
+             "ensemble | model | train min | scoring s |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for path in sorted(SPEARMAN_DIR.glob("*.json")):
+        r = json.loads(path.read_text())
+        minutes = f"{r['train_minutes']:.0f}" if r.get("train_minutes") else "–"
+        lines.append(f"| {r['assay']} | {r['variants']} | **{r['spearman']:.3f}** | "
+                     f"{r['spearman_single_prompt']:.3f} | {r['conservation']:.3f} | {REFERENCE[r['assay']]} | "
+                     f"{r['ensemble']} | {r['model']} | {minutes} | {r['score_seconds']} |")
     return "\n".join(lines)
+
+
+def model_hparams(checkpoint: str) -> dict:
+    return torch.load(checkpoint, map_location="cpu", weights_only=True).get("hyper_parameters", {})
 
 
 def _model(d_model: int, n_layers: int, n_heads: int, set_mode: bool = False) -> PoET:
@@ -200,7 +233,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sections", nargs="+", default=["spearman", "throughput", "set_mode", "generation"],
                         choices=["spearman", "throughput", "set_mode", "generation"])
-    parser.add_argument("--checkpoint", help="a seqkit-protein checkpoint (needed by spearman and generation)")
+    parser.add_argument("--checkpoint", help="a seqkit-protein checkpoint (spearman: trained on --assay's MSA; "
+                        "generation: trained on BLAT_ECOLX)")
+    parser.add_argument("--assay", choices=sorted(ASSAYS), default="BLAT_ECOLX", help="spearman: which assay")
+    parser.add_argument("--train-minutes", type=float, help="spearman: the checkpoint's training time")
     parser.add_argument("--max-tokens", type=int, nargs="+", default=[3072, 6144])
     parser.add_argument("--max-similarity", type=float, nargs="+", default=[1.0, 0.95, 0.9, 0.7, 0.5])
     parser.add_argument("--prompt-tokens", type=int, default=6144, help="throughput: prompt length")
@@ -217,7 +253,8 @@ def main() -> None:
         if section in ("spearman", "generation") and not args.checkpoint:
             parser.error(f"section {section} needs --checkpoint")
         if section == "spearman":
-            text = section_spearman(args.checkpoint, args.max_tokens, args.max_similarity, args.batch_size)
+            text = section_spearman(args.assay, args.checkpoint, args.max_tokens, args.max_similarity,
+                                    args.batch_size, args.train_minutes)
         elif section == "throughput":
             text = section_throughput(args.prompt_tokens, args.n_variants, *args.model, checkpoint=args.checkpoint)
         elif section == "set_mode":
