@@ -74,7 +74,7 @@ def conservation_scores(msa_path: str, names: list[str]) -> np.ndarray:
 
 
 def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_similarity: list[float],
-                     batch_size: int, train_minutes: float | None) -> str:
+                     batch_size: int, train_minutes: float | None, directions: list[str]) -> str:
     """Score one assay with the checkpoint trained on its MSA; the result is kept as JSON and the table
     is rebuilt from every assay scored so far (each assay has its own model)."""
     from seqkit.pipelines.protein_scoring import load_model
@@ -87,8 +87,8 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
     variants = read_variants(resolve_data_path(dms_path), wild_type=wt)
     specs = ensemble(max_tokens, max_similarity)
     start = time.perf_counter()
-    scores = score_sequences(model, HomologSampler(msa), variants.sequences, specs, batch_size=batch_size,
-                             show_progress=True)
+    scores = score_sequences(model, HomologSampler(msa), variants.sequences, specs, directions=directions,
+                             batch_size=batch_size, show_progress=True)
     seconds = time.perf_counter() - start
     ours = spearmanr(scores, variants.dms_score, nan_policy="omit").statistic
     single = spearmanr(score_sequences(model, HomologSampler(msa), variants.sequences, specs[:1],
@@ -98,8 +98,8 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
     hp = dict(model_hparams(checkpoint))
     record = {"assay": assay, "variants": len(variants), "spearman": round(float(ours), 4),
               "spearman_single_prompt": round(float(single), 4), "conservation": round(float(base), 4),
-              "ensemble": f"budgets {max_tokens} x identity cutoffs {max_similarity}, forward and reversed "
-                          f"({len(specs) * 2} prompt passes)",
+              "ensemble": f"budgets {max_tokens} x identity cutoffs {max_similarity}, {' and '.join(directions)} "
+                          f"({len(specs) * len(directions)} prompt passes)",
               "checkpoint": checkpoint, "model": f"d_model {hp.get('d_model')}, {hp.get('n_layers')} layers, "
                                                  f"{hp.get('n_heads')} heads, between {hp.get('between')}",
               "train_minutes": train_minutes, "score_seconds": round(seconds), "date": date.today().isoformat()}
@@ -237,6 +237,8 @@ def main() -> None:
                         "generation: trained on BLAT_ECOLX)")
     parser.add_argument("--assay", choices=sorted(ASSAYS), default="BLAT_ECOLX", help="spearman: which assay")
     parser.add_argument("--train-minutes", type=float, help="spearman: the checkpoint's training time")
+    parser.add_argument("--directions", nargs="+", default=["forward", "reverse"], choices=["forward", "reverse"],
+                        help="spearman: prompt directions (reverse needs a model trained with reverse_prob > 0)")
     parser.add_argument("--max-tokens", type=int, nargs="+", default=[3072, 6144])
     parser.add_argument("--max-similarity", type=float, nargs="+", default=[1.0, 0.95, 0.9, 0.7, 0.5])
     parser.add_argument("--prompt-tokens", type=int, default=6144, help="throughput: prompt length")
@@ -254,7 +256,7 @@ def main() -> None:
             parser.error(f"section {section} needs --checkpoint")
         if section == "spearman":
             text = section_spearman(args.assay, args.checkpoint, args.max_tokens, args.max_similarity,
-                                    args.batch_size, args.train_minutes)
+                                    args.batch_size, args.train_minutes, args.directions)
         elif section == "throughput":
             text = section_throughput(args.prompt_tokens, args.n_variants, *args.model, checkpoint=args.checkpoint)
         elif section == "set_mode":

@@ -23,7 +23,7 @@ from seqkit.data import (
     pad_batch,
     resolve_data_path,
 )
-from seqkit.domains.protein.alphabet import MASK, START, wrap
+from seqkit.domains.protein.alphabet import MASK, START, STOP, wrap
 from seqkit.domains.protein.msa import MSA, read_msa
 from seqkit.domains.protein.prompt import HomologSampler
 from seqkit.domains.protein.synthetic_family import synthetic_family
@@ -37,8 +37,8 @@ class FamilyExamples(Dataset):
     """Seeded sequences-of-sequences for one split; item = dict of 1-D int64 arrays (see ``PAD``)."""
 
     def __init__(self, samplers: list[HomologSampler], train_rows: list[np.ndarray], held_out: list[np.ndarray],
-                 split: str, n_examples: int, context_tokens: int, seed: int) -> None:
-        self.samplers, self.held_out = samplers, held_out
+                 split: str, n_examples: int, context_tokens: int, seed: int, reverse_prob: float = 0.0) -> None:
+        self.samplers, self.held_out, self.reverse_prob = samplers, held_out, reverse_prob
         self.split, self.n_examples, self.context_tokens, self.seed = split, n_examples, context_tokens, seed
         # rows no prompt may use (each family's held-out members), computed once rather than per example
         self.excluded = [tuple(int(i) for i in np.setdiff1d(np.arange(len(s.msa)), rows))
@@ -62,12 +62,18 @@ class FamilyExamples(Dataset):
             query = int(rng.choice(self.held_out[family]))
             budget = max(1, self.context_tokens - len(msa.raw[query]) - 2)
             members = sampler.draw(rng, budget, exclude=excluded)
-        seqs = [wrap(msa.raw[i], f"{msa.source} record {i + 1}") for i in members]
+        # PoET's augmentation: the whole stream reversed (members in reverse order, each read C→N), so the
+        # model can score in both directions and the scoring ensemble may average them
+        reverse = self.split == "train" and self.reverse_prob > 0 and rng.random() < self.reverse_prob
+        seqs = [wrap(msa.raw[i], f"{msa.source} record {i + 1}", reverse) for i in members]
+        if reverse:
+            seqs = seqs[::-1]
         if query is not None:
             seqs.append(wrap(msa.raw[query], f"{msa.source} record {query + 1}"))
         tokens, sequence_ids, positions = pack_sequences(seqs)
-        # loss on every next token except a start (it always follows a stop); validation: the query only
-        loss_mask = (tokens != START).astype(np.int64)
+        # loss on every next token except each sequence's first (start, or stop when reversed: it always follows
+        # the previous sequence's end); validation: the query only
+        loss_mask = (tokens != (STOP if reverse else START)).astype(np.int64)
         if query is not None:
             loss_mask[: len(tokens) - len(seqs[-1]) + 1] = 0
         return {"tokens": tokens.astype(np.int64), "sequence_ids": sequence_ids, "positions": positions,
@@ -88,16 +94,21 @@ class ProteinFamilyDataModule(SplitDataModule):
             uses less).
         val_fraction (float): held-out share of each MSA's rows (the query row is always kept for training).
         n_train, n_val, n_test (int): examples per split (train examples are reshuffled every epoch).
+        reverse_prob (float): probability that a training example is the reversed stream (PoET trains both
+            directions; scoring averages forward and reversed prompts, which needs it). Default: 0.5.
         synthetic_length, synthetic_sequences (int): size of the synthetic family.
         batch_size, num_workers, seed (int): loader settings; examples depend only on (seed, split, index).
     """
 
     def __init__(self, msa_paths: list[str] | None = None, context_tokens: int = 1024, val_fraction: float = 0.05,
                  n_train: int = 2000, n_val: int = 64, n_test: int = 64, synthetic_length: int = 100,
-                 synthetic_sequences: int = 512, batch_size: int = 8, num_workers: int = 0, seed: int = 0) -> None:
+                 synthetic_sequences: int = 512, batch_size: int = 8, num_workers: int = 0, seed: int = 0,
+                 reverse_prob: float = 0.5) -> None:
         super().__init__()
         if not 0 < val_fraction < 1:
             raise ValueError(f"data.val_fraction must be in (0, 1), got {val_fraction}")
+        if not 0 <= reverse_prob <= 1:
+            raise ValueError(f"data.reverse_prob must be in [0, 1], got {reverse_prob}")
         self.save_hyperparameters()
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         #: the synthetic family's true DMS (its query's every single mutant); None for files.
@@ -131,7 +142,7 @@ class ProteinFamilyDataModule(SplitDataModule):
         h = self.hparams
         for split, n in (("train", h.n_train), ("val", h.n_val), ("test", h.n_test)):
             self.datasets[split] = FamilyExamples(self.samplers, train_rows, held_out, split, n, h.context_tokens,
-                                                  self.seed)
+                                                  self.seed, h.reverse_prob)
 
     def dataset(self, split: str) -> FamilyExamples:
         self.setup()
