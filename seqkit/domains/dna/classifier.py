@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from torchmetrics.classification import MulticlassAccuracy, MulticlassMatthewsCorrCoef
 
 from seqkit.backbone import Backbone
+from seqkit.callbacks import shard_written
 from seqkit.domains.dna.tokenizers import build_tokenizer
 from seqkit.optim import adamw_warmup_cosine
 
@@ -118,7 +119,11 @@ class DnaClassifier(L.LightningModule):
     def test_step(self, batch: dict[str, Tensor], batch_idx: int) -> None:
         self._eval(batch, "test")
 
-    def predict_step(self, batch: dict[str, Tensor], batch_idx: int) -> dict[str, Tensor]:
+    def predict_step(self, batch: dict[str, Tensor], batch_idx: int,
+                     dataloader_idx: int = 0) -> dict[str, Tensor] | None:
+        """Per-sequence outputs for the PredictionWriter; a batch already on disk is skipped (resumable)."""
+        if shard_written(self._trainer, batch_idx, dataloader_idx):
+            return None
         logits = self.predict_logits(batch)
         if self.hparams.num_classes == 1:
             return {"prediction": logits[:, 0], "label": batch["labels"]}

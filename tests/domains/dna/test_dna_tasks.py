@@ -110,3 +110,26 @@ def test_classifier_is_rc_invariant_and_starts_from_a_pretrained_lm(tmp_path: Pa
     torch.testing.assert_close(clf.predict_logits(batch), clf.predict_logits(swapped))
     with pytest.raises(ValueError, match="trained with tokenizer='kmer'"):
         DnaClassifier(pretrained=str(ckpt), tokenizer="nucleotide")
+
+
+def test_classifier_predict_writes_probabilities_once(tmp_path: Path) -> None:
+    import lightning as L
+
+    from seqkit.callbacks import PredictionWriter
+    from seqkit.domains.dna.classification_data import LabelledDataModule
+
+    rows = [(_random_bases(60 + i, i), i % 2, "val" if i < 10 else "train") for i in range(30)]
+    pd.DataFrame(rows, columns=["sequence", "label", "split"]).to_csv(tmp_path / "set.csv", index=False)
+    data = LabelledDataModule(path=str(tmp_path / "set.csv"), batch_size=4)
+    clf = DnaClassifier(num_classes=2, **SMALL)
+    writer = PredictionWriter(str(tmp_path / "pred"))
+    trainer = L.Trainer(accelerator="cpu", logger=False, callbacks=[writer], enable_progress_bar=False)
+    trainer.predict(clf, datamodule=data, return_predictions=False)
+    files = sorted((tmp_path / "pred").glob("*.csv"))
+    table = pd.concat(pd.read_csv(f) for f in files)
+    assert len(files) == 3 and len(table) == 10 and sorted(table["index"]) == list(range(10))
+    probs = np.array([list(map(float, p.split())) for p in table["probabilities"]])
+    np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
+    stamp = files[0].stat().st_mtime_ns
+    trainer.predict(clf, datamodule=data, return_predictions=False)  # a rerun skips what is on disk
+    assert files[0].stat().st_mtime_ns == stamp
