@@ -40,13 +40,16 @@ class LabelledDataModule(L.LightningDataModule):
         align (str): k-mer alignment of lengths that are not a multiple of k (``"pad"`` keeps every base).
         val_fraction (float): held out per class when the file has no ``split`` column.
         rc_prob (float): reverse-complement augmentation of training sequences.
+        predict_path (str | None): sequences to predict (CSV with a sequence column, or FASTA; labels not
+            needed); default: the test split. Predictions carry each input's row order as ``index``.
     """
 
     def __init__(self, path: str = "dna/gb_human_nontata_promoters.csv", labels_csv: str | None = None,
                  tokenizer: Literal["kmer", "nucleotide"] = "kmer", k: int = 6,
                  align: Literal["pad", "truncate", "error"] = "pad", batch_size: int = 64, val_fraction: float = 0.1,
-                 rc_prob: float = 0.5, seed: int = 0, num_workers: int = 0) -> None:
+                 rc_prob: float = 0.5, seed: int = 0, num_workers: int = 0, predict_path: str | None = None) -> None:
         super().__init__()
+        self.predict_path = predict_path
         self.path, self.labels_csv = path, labels_csv
         self.tokenizer, self.k, self.align = tokenizer, k, align
         self.batch_size, self.val_fraction, self.rc_prob = batch_size, val_fraction, rc_prob
@@ -115,4 +118,8 @@ class LabelledDataModule(L.LightningDataModule):
         return self._loader("test", False)
 
     def predict_dataloader(self) -> DataLoader:
-        return self._loader("test", False)
+        if self.predict_path is None:
+            return self._loader("test", False)
+        data = read_labelled(resolve_data_path(self.predict_path), require_labels=False)
+        return DataLoader(_Examples(data, 0.0), batch_size=self.batch_size, collate_fn=self.collate,
+                          num_workers=self.num_workers)

@@ -33,7 +33,9 @@ class LabelledSequences:
         return len(self.sequences)
 
 
-def _labels(frame: pd.DataFrame, path: Path) -> np.ndarray:
+def _labels(frame: pd.DataFrame, path: Path, required: bool = True) -> np.ndarray:
+    if "label" not in frame.columns and not required:
+        return np.full(len(frame), -1, dtype=np.int64)  # unlabelled (prediction input)
     if "label" not in frame.columns:
         raise ValueError(f"{path}: no 'label' column (columns: {', '.join(map(str, frame.columns))})")
     labels = pd.to_numeric(frame["label"], errors="coerce")
@@ -55,11 +57,14 @@ def _splits(frame: pd.DataFrame, path: Path) -> np.ndarray | None:
     return splits.to_numpy()
 
 
-def read_labelled(path: str | Path, labels_csv: str | Path | None = None) -> LabelledSequences:
+def read_labelled(path: str | Path, labels_csv: str | Path | None = None,
+                  require_labels: bool = True) -> LabelledSequences:
     """Read a labelled set. ``path`` is a CSV (then ``labels_csv`` is None) or a FASTA (then ``labels_csv``
-    maps record ids to labels)."""
+    maps record ids to labels). ``require_labels=False`` reads sequences to predict: a CSV without a label
+    column, or a FASTA alone (labels -1)."""
     path = Path(path)
-    if labels_csv is None:
+    is_fasta = path.name.lower().removesuffix(".gz").endswith((".fa", ".fasta", ".fna"))
+    if labels_csv is None and not is_fasta:
         frame = pd.read_csv(path)
         column = next((c for c in _SEQUENCE_COLUMNS if c in frame.columns), None)
         if column is None:
@@ -68,12 +73,16 @@ def read_labelled(path: str | Path, labels_csv: str | Path | None = None) -> Lab
         sequences = [clean_sequence(str(s) if isinstance(s, str) else "", f"{path}: row {i + 2}")
                      for i, s in enumerate(frame[column])]
         names = [f"row{i + 2}" for i in range(len(frame))]
-        return LabelledSequences(sequences, _labels(frame, path), _splits(frame, path), names)
+        return LabelledSequences(sequences, _labels(frame, path, require_labels), _splits(frame, path), names)
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
     opener = gzip.open if str(path).endswith(".gz") else open
     with opener(path, "rt") as fh:
         records = {title.split()[0]: seq for title, seq in SimpleFastaParser(fh) if title.split()}
+    if labels_csv is None:
+        names = list(records)
+        sequences = [clean_sequence(records[n], f"{path}: record {n!r}") for n in names]
+        return LabelledSequences(sequences, np.full(len(names), -1, dtype=np.int64), None, names)
     frame = pd.read_csv(labels_csv)
     if "id" not in frame.columns:
         raise ValueError(f"{labels_csv}: no 'id' column naming the FASTA records")

@@ -133,3 +133,7 @@ def test_classifier_predict_writes_probabilities_once(tmp_path: Path) -> None:
     stamp = files[0].stat().st_mtime_ns
     trainer.predict(clf, datamodule=data, return_predictions=False)  # a rerun skips what is on disk
     assert files[0].stat().st_mtime_ns == stamp
+    (tmp_path / "new.fa").write_text(">x\nACGTACGTAAGG\n>y\nTTTTGGGGCCCAAA\n")  # unlabelled input
+    data = LabelledDataModule(path=str(tmp_path / "set.csv"), batch_size=4, predict_path=str(tmp_path / "new.fa"))
+    out = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False).predict(clf, datamodule=data)
+    assert out[0]["probabilities"].shape == (2, 2) and out[0]["label"].tolist() == [-1, -1]
