@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 from report_sections import replace_section  # benchmarks/report_sections.py
-from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
+from rss import call_peak_mib  # benchmarks/rss.py
 
 from seqkit.data import resolve_data_path
 from seqkit.domains.dna import DnaLM
@@ -143,10 +143,7 @@ def _one_throughput(cfg: dict[str, Any]) -> dict[str, Any]:
 
     step()
     if cfg["measure"] == "memory":
-        reset = reset_peak_rss()
-        rss0 = current_rss_bytes()
-        step()
-        return {"peak_mib": (peak_rss_bytes() - rss0) / 2**20 if reset else float("nan")}
+        return {"peak_mib": call_peak_mib(step)}
     seconds = statistics.median(step() for _ in range(cfg["repeats"]))
     return {"seconds": seconds, "bp_per_s": cfg["bp"] / seconds}
 

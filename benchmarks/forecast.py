@@ -36,7 +36,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from report_sections import replace_section  # benchmarks/report_sections.py
-from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
+from rss import call_peak_mib  # benchmarks/rss.py
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REPORT = RESULTS / "forecast.md"
@@ -76,10 +76,7 @@ def run_one(cfg: dict[str, Any]) -> dict[str, Any]:
 
     step()  # warm-up (also allocates Adam's state, so the peak below is the step's own)
     if cfg["measure"] == "memory":
-        reset = reset_peak_rss()
-        rss0 = current_rss_bytes()
-        step()
-        return {"peak_mib": (peak_rss_bytes() - rss0) / 2**20 if reset else float("nan")}
+        return {"peak_mib": call_peak_mib(step)}
     seconds = statistics.median(step() for _ in range(cfg["repeats"]))
     return {**cfg, "seconds": seconds, "windows_per_s": batch / seconds}
 

@@ -33,3 +33,13 @@ def peak_rss_bytes() -> int:
     reset, so it is what we read; ru_maxrss is kept as a fallback when the reset is refused.
     """
     return _status_kib("VmHWM") * 1024
+
+
+def call_peak_mib(call) -> float:
+    """The RSS high-water mark of one ``call()`` above the RSS just before it, in MiB (nan when the kernel
+    refuses the reset). Run the call once before, so lazily allocated state (optimizer moments) is not
+    counted as the step's own."""
+    reset = reset_peak_rss()
+    rss0 = current_rss_bytes()
+    call()
+    return (peak_rss_bytes() - rss0) / 2**20 if reset else float("nan")
