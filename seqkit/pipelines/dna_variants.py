@@ -11,29 +11,17 @@ atomically. With a ``label`` column (1 = pathogenic) it prints the AUROC of the 
 from __future__ import annotations
 
 import argparse
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import torch
 
-from seqkit.atomic_io import atomic_write
+from seqkit.atomic_io import write_table
 from seqkit.data import resolve_data_path
 from seqkit.domains.dna.genome import Genome
 from seqkit.domains.dna.model import DnaLM
 from seqkit.domains.dna.variant_effect import read_variants, score_variants
-
-
-def write_table(table: pd.DataFrame, output: str | Path) -> Path:
-    """CSV, or Parquet when the name ends in .parquet; atomic."""
-    output = Path(output)
-    if output.suffix == ".parquet":
-        buf = io.BytesIO()
-        table.to_parquet(buf, index=False)
-        return atomic_write(output, lambda fh: fh.write(buf.getvalue()))
-    text = table.to_csv(index=False)
-    return atomic_write(output, lambda fh: fh.write(text.encode()))
 
 
 def run(checkpoint: str, genome: str, variants: str, output: str, context_bp: int = 8192, batch_size: int = 16,
@@ -42,7 +30,8 @@ def run(checkpoint: str, genome: str, variants: str, output: str, context_bp: in
     source = Genome(resolve_data_path(genome))
     table = score_variants(model, source, read_variants(str(resolve_data_path(variants)), source), context_bp,
                            batch_size, progress=True)
-    write_table(table, output)
+    output = Path(output)
+    write_table(table, output, "parquet" if output.suffix == ".parquet" else "csv")
     return table
 
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import torch
 
+from seqkit.atomic_io import TABLE_FORMATS, write_table
 from seqkit.domains.forecast import ForecastDataModule, ForecastModel
-from seqkit.domains.forecast.forecast_writer import FORMATS, forecast_frame, plot_forecast, write_table
+from seqkit.domains.forecast.forecast_writer import forecast_frame, plot_forecast
 from seqkit.pipelines.file_batch import BatchReport, expand_inputs, run_file_batch, shard_of
 
 # Data settings that describe the training file rather than the windows: not carried over to new inputs.
@@ -68,8 +69,8 @@ def forecast_files(checkpoint: str | Path, inputs: Sequence[str | Path], output_
                    seed: int = 0, data_overrides: dict[str, Any] | None = None, progress: bool = True
                    ) -> BatchReport:
     """Forecast every input file into ``output_dir``; see the module docstring. Returns what was done."""
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt not in TABLE_FORMATS:
+        raise ValueError(f"format must be one of {', '.join(TABLE_FORMATS)}, got {fmt!r}")
     out_dir = Path(output_dir)
     forecaster = FileForecaster(checkpoint, device, seed, data_overrides)
 
@@ -102,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("inputs", nargs="+", help="CSV/Parquet files, or folders of them")
     parser.add_argument("--checkpoint", required=True, help="a checkpoint written by seqkit-forecast fit")
     parser.add_argument("--output-dir", required=True)
-    parser.add_argument("--format", choices=FORMATS, default="csv")
+    parser.add_argument("--format", choices=TABLE_FORMATS, default="csv")
     parser.add_argument("--plot", action="store_true", help="also write <stem>.forecast.png per input")
     parser.add_argument("--shard", type=_shard, default=(0, 1), help="I/N: this worker's share of the inputs")
     parser.add_argument("--device", default="cpu")

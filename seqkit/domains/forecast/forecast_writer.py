@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 from lightning.pytorch.callbacks import Callback
 
-from seqkit.atomic_io import atomic_write
+from seqkit.atomic_io import TABLE_FORMATS, atomic_write, write_table
 
-FORMATS = ("csv", "parquet")
 MAX_PLOTTED_SERIES = 8
 
 
@@ -36,20 +35,6 @@ def forecast_frame(dm: Any, scaled: dict[str, np.ndarray]) -> pd.DataFrame:
     frame = pd.DataFrame(values, columns=dm.series[sid].columns[-values.shape[1]:])
     frame.insert(0, "date", dm.future_stamps(sid))
     return frame
-
-
-def write_table(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:
-    """Atomically write ``frame`` as CSV or Parquet at ``path`` (suffix replaced by the format's)."""
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    path = path.with_suffix(f".{fmt}")
-    if fmt == "csv":
-        atomic_write(path, lambda fh: fh.write(frame.to_csv(index=False).encode()))
-    else:
-        buf = io.BytesIO()
-        frame.to_parquet(buf, index=False)
-        atomic_write(path, lambda fh: fh.write(buf.getvalue()))
-    return path
 
 
 def plot_forecast(dm: Any, frame: pd.DataFrame, path: Path, history: int = 192) -> None:
@@ -90,8 +75,8 @@ class ForecastWriter(Callback):
     """
 
     def __init__(self, output_dir: str | None = None, history: int = 192, format: str = "csv") -> None:
-        if format not in FORMATS:
-            raise ValueError(f"ForecastWriter format must be one of {', '.join(FORMATS)}, got {format!r}")
+        if format not in TABLE_FORMATS:
+            raise ValueError(f"ForecastWriter format must be one of {', '.join(TABLE_FORMATS)}, got {format!r}")
         self.output_dir, self.history, self.format = output_dir, history, format
         self.forecasts: dict[int, np.ndarray] = {}
 
