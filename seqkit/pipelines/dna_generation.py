@@ -10,12 +10,12 @@ the sampling settings; the file is written atomically.
 from __future__ import annotations
 
 import argparse
-import gzip
 from collections.abc import Sequence
 
 import torch
 
 from seqkit.data import resolve_data_path
+from seqkit.domains.dna.fasta_index import open_decompressed
 from seqkit.domains.dna.generation import generate, write_fasta
 from seqkit.domains.dna.model import DnaLM
 
@@ -37,8 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
     path = resolve_data_path(args.prompts)
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt") as fh:
+    with open_decompressed(path) as fh:
         prompts = [(title.split()[0] if title.split() else f"prompt{i}", seq)
                    for i, (title, seq) in enumerate(SimpleFastaParser(fh))]
     if not prompts:

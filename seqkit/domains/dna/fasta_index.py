@@ -15,13 +15,14 @@ import gzip
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from seqkit.atomic_io import atomic_write
 from seqkit.domains.dna.nucleotides import clean_sequence
 
-__all__ = ["FaiRecord", "FastaIndex", "compression"]
+__all__ = ["FaiRecord", "FastaIndex", "compression", "open_decompressed"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ def compression(path: str | Path) -> str:
     if len(head) >= 14 and head[3] & 4 and head[12:14] == b"BC":
         return "bgzf"
     return "gzip"
+
+
+def open_decompressed(path: str | Path, mode: str = "rt") -> IO:
+    """Open a plain, gzip or BGZF file for streaming, decided by its magic bytes rather than its suffix."""
+    return (gzip.open if compression(path) != "plain" else open)(path, mode)
 
 
 class _BgzfReader:
@@ -163,18 +169,11 @@ class FastaIndex:
         return records
 
     def _lines(self):  # (byte offset of the line, line bytes) over the uncompressed file
-        if self._bgzf is None:
-            with open(self.path, "rb") as fh:
-                offset = 0
-                for line in fh:
-                    yield offset, line
-                    offset += len(line)
-        else:
-            with gzip.open(self.path, "rb") as fh:
-                offset = 0
-                for line in fh:
-                    yield offset, line
-                    offset += len(line)
+        with open_decompressed(self.path, "rb") as fh:
+            offset = 0
+            for line in fh:
+                yield offset, line
+                offset += len(line)
 
     def _build_and_write(self, fai: Path) -> list[FaiRecord]:
         """One pass over the file; every sequence line but a record's last must have the same width."""

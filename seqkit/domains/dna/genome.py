@@ -8,19 +8,18 @@ CDS annotations (``coding_sequences``).
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from seqkit.domains.dna.fasta_index import FastaIndex, compression
+from seqkit.domains.dna.fasta_index import FastaIndex, compression, open_decompressed
 from seqkit.domains.dna.nucleotides import clean_sequence, reverse_complement
 
 __all__ = ["CodingSequence", "Genome"]
 
-_IN_MEMORY_LIMIT = 512 * 2**20  # bytes of compressed file above which plain gzip is refused
+_IN_MEMORY_LIMIT = 512 * 2**20  # file size below which a plain or BGZF FASTA is loaded rather than indexed
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,7 @@ class CodingSequence:
 
 
 def _is_genbank(path: Path) -> bool:
-    opener = gzip.open if compression(path) != "plain" else open
-    with opener(path, "rb") as fh:
+    with open_decompressed(path, "rb") as fh:
         return fh.read(5) == b"LOCUS"
 
 
@@ -79,8 +77,7 @@ class Genome:
     def _load_fasta(self) -> None:
         from Bio.SeqIO.FastaIO import SimpleFastaParser
 
-        opener = gzip.open if compression(self.path) != "plain" else open
-        with opener(self.path, "rt") as fh:
+        with open_decompressed(self.path) as fh:
             for title, seq in SimpleFastaParser(fh):
                 name = title.split()[0] if title.split() else ""
                 if not name:
@@ -92,8 +89,7 @@ class Genome:
     def _load_genbank(self) -> None:
         from Bio import SeqIO
 
-        opener = gzip.open if compression(self.path) != "plain" else open
-        with opener(self.path, "rt") as fh:
+        with open_decompressed(self.path) as fh:
             for record in SeqIO.parse(fh, "genbank"):
                 self._records[record.id] = clean_sequence(str(record.seq), f"{self.path}: record {record.id!r}")
                 for feature in record.features:

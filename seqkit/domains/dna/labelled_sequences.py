@@ -4,13 +4,13 @@ row is reported with its file and row number."""
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from seqkit.domains.dna.fasta_index import open_decompressed
 from seqkit.domains.dna.nucleotides import clean_sequence
 
 __all__ = ["LabelledSequences", "read_labelled"]
@@ -76,8 +76,7 @@ def read_labelled(path: str | Path, labels_csv: str | Path | None = None,
         return LabelledSequences(sequences, _labels(frame, path, require_labels), _splits(frame, path), names)
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt") as fh:
+    with open_decompressed(path) as fh:
         records = {title.split()[0]: seq for title, seq in SimpleFastaParser(fh) if title.split()}
     if labels_csv is None:
         names = list(records)
