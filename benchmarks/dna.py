@@ -39,7 +39,7 @@ from report_sections import replace_section  # benchmarks/report_sections.py
 from rss import call_peak_mib  # benchmarks/rss.py
 
 from seqkit.data import resolve_data_path
-from seqkit.domains.dna import DnaLM
+from seqkit.domains.dna import DnaLM, GenomeDataModule
 from seqkit.domains.dna.generation import generate
 from seqkit.domains.dna.genome import Genome
 from seqkit.domains.dna.genome_windows import split_genome, tile_windows
@@ -63,37 +63,31 @@ def _load(checkpoint: str) -> DnaLM:
     return DnaLM.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True).eval()
 
 
-@torch.no_grad()
-def _lm_metrics(model: DnaLM, windows: list[np.ndarray], batch: int = 8) -> tuple[float, float]:
-    nll = tokens = right = 0.0
-    for s in range(0, len(windows), batch):
-        ids = torch.from_numpy(np.stack([model.tokenizer.encode(w, add_bos=True) for w in windows[s : s + batch]]))
-        _, kmer_nll, scored, correct = model._losses(ids)
-        nll += float((kmer_nll * scored).sum())
-        tokens += float(scored.sum())
-        right += float((correct * scored).sum())
-    return float(np.exp(nll / (tokens * model.k))), right / (tokens * model.k)
-
-
 def section_pretrain(checkpoint: str, train_minutes: float | None) -> str:
+    """The model's own val/test metrics (``trainer.validate``/``test`` on every held-out tile of the shipped
+    config's split) beside Markov models scored on the same tiles."""
+    import lightning as L
+
     model = _load(checkpoint)
-    genome = Genome(resolve_data_path(FASTA))
-    data = json.loads(json.dumps(model.hparams))  # plain copy for the report
-    spans = split_genome(genome, 0.05, 0.05, 50_000, 0)
+    hp = model.hparams
+    data = GenomeDataModule(genome=FASTA, tokenizer=hp.tokenizer, k=hp.k, eval_window_bp=3072, eval_max_windows=None)
+    data.setup()
+    trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
     lines = ["## Pretraining on E. coli K-12: held-out perplexity per base and sequence recovery", "",
-             f"Checkpoint `{checkpoint}` ({data['layers']}, d_model {data['d_model']}, tokenizer {data['tokenizer']}, "
-             f"loss {data['loss']}){f', trained {train_minutes:.0f} min on this CPU' if train_minutes else ''}. "
+             f"Checkpoint `{checkpoint}` ({hp.layers}, d_model {hp.d_model}, tokenizer {hp.tokenizer}, "
+             f"loss {hp.loss}){f', trained {train_minutes:.0f} min on this CPU' if train_minutes else ''}. "
              "Held-out regions: 5% val + 5% test of the genome in 50 kb blocks (seed 0, the shipped config's "
              "split), tiled into 3,072 bp windows, every base scored once; Markov models are fitted on the "
              "training regions (both strands) and scored on the same bases. Recovery: bases right in the "
              "argmax next 6-mer at every 6-mer boundary (teacher-forced). Uniform: perplexity 4, recovery 0.25.",
              "", "| split | bp | model | perplexity / base | recovery |", "|---|---|---|---|---|"]
-    markovs = {order: MarkovModel(order).fit(genome, spans["train"]) for order in (2, 5, 7)}
-    for split in ("val", "test"):
-        windows = [b for _, b in tile_windows(genome, spans[split], 3072)]
+    markovs = {order: MarkovModel(order).fit(data.genome, data.spans["train"]) for order in (2, 5, 7)}
+    for split, run in (("val", trainer.validate), ("test", trainer.test)):
+        metrics = run(model, datamodule=data, verbose=False)[0]
+        windows = [b for _, b in tile_windows(data.genome, data.spans[split], data.eval_window_bp)]
         bp = sum(len(w) for w in windows)
-        ppl, rec = _lm_metrics(model, windows)
-        lines.append(f"| {split} | {bp:,} | **seqkit DnaLM** | {ppl:.4f} | {rec:.4f} |")
+        lines.append(f"| {split} | {bp:,} | **seqkit DnaLM** | {metrics[f'{split}_ppl_base']:.4f} | "
+                     f"{metrics[f'{split}_recovery']:.4f} |")
         for order, markov in markovs.items():
             lines.append(f"| {split} | {bp:,} | Markov order {order} | {markov.perplexity_per_base(windows):.4f} | "
                          f"{markov.recovery(windows, model.k):.4f} |")
@@ -135,8 +129,7 @@ def _one_throughput(cfg: dict[str, Any]) -> dict[str, Any]:
 
     def step() -> float:
         start = time.perf_counter()
-        loss, _, scored, _ = model._losses(tokens)
-        (loss * scored).sum().backward()
+        model.loss(tokens).backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
         return time.perf_counter() - start
@@ -190,12 +183,11 @@ def _markov_continue(markov: MarkovModel, prompt: str, n: int, rng: np.random.Ge
 def section_generation(checkpoint: str, n_genes: int, top_p: float, temperature: float) -> str:
     model = _load(checkpoint)
     annotated = Genome(resolve_data_path(GENBANK))
-    genome_name = annotated.names[0]
     spans = split_genome(annotated, 0.05, 0.05, 50_000, 0)
     markov = MarkovModel(5).fit(annotated, spans["train"])
     upstream, into_cds, n_bp = 1000, 102, 1000
     genes = [c for c in annotated.coding_sequences() if c.end - c.start >= into_cds + n_bp + 3
-             and c.start >= upstream and c.end + upstream <= annotated.length(genome_name)]
+             and c.start >= upstream and c.end + upstream <= annotated.length(c.record)]
     rng = np.random.default_rng(0)
     genes = [genes[i] for i in sorted(rng.choice(len(genes), size=min(n_genes, len(genes)), replace=False))]
     prompts, truths = [], []

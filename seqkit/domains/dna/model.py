@@ -71,30 +71,45 @@ class DnaLM(L.LightningModule):
         logits = self(tokens)[:, -1]  # (B, vocab)
         return base_log_marginals(self.kmer_log_probs(logits), self.token_bases)[:, 0]
 
-    def _losses(self, tokens: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """Per-target (loss, k-mer NLL, scored mask, correct bases) for next-token prediction."""
+    def _next_token_terms(self, tokens: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(k-mer log-probs (B, T-1, 4^k), target index, k-mer NLL, scored mask) of next-token prediction."""
         logits = self(tokens[:, :-1])  # (B, T-1, V)
         targets = tokens[:, 1:]
         scored = self.is_base_token(targets)  # <oov> (N-holding k-mers) and specials are not scored
         logp = self.kmer_log_probs(logits)  # (B, T-1, 4^k)
         index = (targets - self.first_base_id).clamp(0, self.n_base_tokens - 1)
         kmer_nll = -logp.gather(-1, index[..., None])[..., 0]
-        bases = self.token_bases[index]  # (B, T-1, k)
-        loss = kmer_nll if self.hparams.loss == "kmer" else base_marginal_nll(logp, bases, self.token_bases) * self.k
-        correct = (self.token_bases[logp.argmax(-1)] == bases).sum(-1)  # (B, T-1) bases right in the argmax k-mer
-        return loss, kmer_nll, scored, correct
+        return logp, index, kmer_nll, scored
+
+    def _target_loss(self, logp: Tensor, index: Tensor, kmer_nll: Tensor) -> Tensor:
+        """Per-target loss in nats per k-mer: the k-mer NLL, or k × the mean base-marginal NLL."""
+        if self.hparams.loss == "kmer":
+            return kmer_nll
+        return base_marginal_nll(logp, self.token_bases[index], self.token_bases) * self.k
+
+    def _per_base(self, loss: Tensor, scored: Tensor) -> Tensor:
+        return (loss * scored).sum() / scored.sum().clamp(min=1) / self.k
+
+    def loss(self, tokens: Tensor) -> Tensor:
+        """The training loss of a (B, T) batch, in nats per base over the scored targets."""
+        logp, index, kmer_nll, scored = self._next_token_terms(tokens)
+        return self._per_base(self._target_loss(logp, index, kmer_nll), scored)
+
+    def _losses(self, tokens: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Per-target (loss, k-mer NLL, scored mask, correct bases) for evaluation; training skips the argmax."""
+        logp, index, kmer_nll, scored = self._next_token_terms(tokens)
+        correct = (self.token_bases[logp.argmax(-1)] == self.token_bases[index]).sum(-1)  # bases right, (B, T-1)
+        return self._target_loss(logp, index, kmer_nll), kmer_nll, scored, correct
 
     def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
-        loss, _, scored, _ = self._losses(batch["tokens"])
-        loss = (loss * scored).sum() / scored.sum().clamp(min=1) / self.k  # nats per base
+        loss = self.loss(batch["tokens"])
         self.log("train_loss", loss, prog_bar=True, on_step=True, on_epoch=True, sync_dist=True,
                  batch_size=batch["tokens"].shape[0])
         return loss
 
     def _eval_step(self, batch: dict[str, Tensor], stage: str) -> None:
         loss, kmer_nll, scored, correct = self._losses(batch["tokens"])
-        self.log(f"{stage}_loss", (loss * scored).sum() / scored.sum().clamp(min=1) / self.k, sync_dist=True,
-                 batch_size=batch["tokens"].shape[0])
+        self.log(f"{stage}_loss", self._per_base(loss, scored), sync_dist=True, batch_size=batch["tokens"].shape[0])
         self.val_nll.update((kmer_nll * scored).sum())
         self.val_tokens.update(scored.sum())
         self.val_correct.update((correct * scored).sum())
