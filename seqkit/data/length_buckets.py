@@ -43,7 +43,7 @@ class LengthBucketBatchSampler(Sampler[list[int]]):
         if self.drop_last:
             batches = [b for b in batches if len(b) == self.batch_size]
         batches = [batches[i] for i in rng.permutation(len(batches))]
-        rank, world = _rank_and_world()
+        rank, world = rank_and_world()
         if world > 1:
             per_rank = len(batches) // world
             batches = batches[rank::world][:per_rank]
@@ -53,7 +53,7 @@ class LengthBucketBatchSampler(Sampler[list[int]]):
         return iter(self.batches())
 
     def __len__(self) -> int:
-        _, world = _rank_and_world()
+        _, world = rank_and_world()
         if world > 1:
             return self._global_len() // world
         return self._global_len()
@@ -66,7 +66,8 @@ class LengthBucketBatchSampler(Sampler[list[int]]):
         return sum(-(-size // self.batch_size) for size in sizes)
 
 
-def _rank_and_world() -> tuple[int, int]:
+def rank_and_world() -> tuple[int, int]:
+    """(rank, world size) of the initialised process group, (0, 1) without one."""
     import torch.distributed as dist
 
     if dist.is_available() and dist.is_initialized():

@@ -72,12 +72,12 @@ def random_windows(genome: Genome, spans: list[Span], length_bp: int, rng: np.ra
                    rc_prob: float = 0.5, n_policy: Literal["skip", "keep"] = "skip",
                    max_n_fraction: float = 0.0, max_tries: int = 100) -> Iterator[np.ndarray]:
     """Endless uniform windows of ``length_bp`` from ``spans`` (uint8 bases)."""
-    starts = np.array([s.length - length_bp + 1 for s in spans], dtype=np.int64)
-    if (starts <= 0).all():
+    starts = np.array([max(0, s.length - length_bp + 1) for s in spans], dtype=np.int64)  # valid starts per span
+    if starts.sum() == 0:
         longest = max(spans, key=lambda s: s.length)
         raise ValueError(f"random_windows: a {length_bp} bp window is longer than every span (longest: record "
                          f"{longest.record!r} [{longest.start}, {longest.end}), {longest.length} bp)")
-    weights = np.clip(starts, 0, None) / np.clip(starts, 0, None).sum()
+    weights = starts / starts.sum()
     while True:
         for _ in range(max_tries):
             span = spans[rng.choice(len(spans), p=weights)]

@@ -48,7 +48,6 @@ class KmerTokenizer:
         if pad_base not in KMER_BASES:
             raise ValueError(f"KmerTokenizer: pad_base must be one of A, C, G, T, got {pad_base!r}")
         self.k, self.align, self.pad_base = k, align, pad_base
-        self.bases_per_token = k
         self.vocab_size = self.n_special + 4**k
         self._powers = 4 ** np.arange(k - 1, -1, -1)  # first base most significant: product() order
 

@@ -29,6 +29,11 @@ def _codes(bases: np.ndarray) -> np.ndarray:
     return _CODE[bases]
 
 
+def _context_ids(contexts: np.ndarray) -> np.ndarray:
+    """(..., o) base codes → (...) base-4 context numbers (first base most significant; 0 when o = 0)."""
+    return (contexts * 4 ** np.arange(contexts.shape[-1] - 1, -1, -1)).sum(-1)
+
+
 class MarkovModel:
     """Per-order log-probability tables ``log_p[o]`` of shape (4^o, 4), o = 0 … order."""
 
@@ -50,23 +55,17 @@ class MarkovModel:
                 continue
             windows = np.lib.stride_tricks.sliding_window_view(codes, o + 1)  # (n, o+1)
             windows = windows[(windows >= 0).all(1)]  # no N anywhere in context or target
-            ctx = (windows[:, :o] * 4 ** np.arange(o - 1, -1, -1)).sum(1) if o else np.zeros(len(windows), int)
-            np.add.at(self.counts[o], (ctx, windows[:, o]), 1)
-
-    def _context_index(self, codes: np.ndarray, position: int, order: int) -> int:
-        ctx = codes[position - order : position]
-        return int((ctx * 4 ** np.arange(order - 1, -1, -1)).sum()) if order else 0
+            np.add.at(self.counts[o], (_context_ids(windows[:, :o]), windows[:, o]), 1)
 
     def base_log_probs(self, codes: np.ndarray) -> np.ndarray:
         """(n,) log p(base_i | previous bases of the window) for a window of base codes (no N)."""
         n, m = len(codes), self.order
         out = np.empty(n)
         for i in range(min(m, n)):  # short contexts at the window start
-            out[i] = self.log_p[i][self._context_index(codes, i, i), codes[i]]
+            out[i] = self.log_p[i][_context_ids(codes[:i]), codes[i]]
         if n > m:
             windows = np.lib.stride_tricks.sliding_window_view(codes, m + 1)  # (n - m, m + 1)
-            ctx = (windows[:, :m] * 4 ** np.arange(m - 1, -1, -1)).sum(1) if m else np.zeros(len(windows), int)
-            out[m:] = self.log_p[m][ctx, windows[:, m]]
+            out[m:] = self.log_p[m][_context_ids(windows[:, :m]), windows[:, m]]
         return out
 
     def perplexity_per_base(self, windows: list[np.ndarray]) -> float:
@@ -91,8 +90,7 @@ class MarkovModel:
                 score = np.zeros(len(kmers))
                 for j in range(k):
                     o = min(c + j, m)
-                    ctx = (seq[:, c + j - o : c + j] * 4 ** np.arange(o - 1, -1, -1)).sum(1) if o else 0
-                    score += self.log_p[o][ctx, seq[:, c + j]]
+                    score += self.log_p[o][_context_ids(seq[:, c + j - o : c + j]), seq[:, c + j]]
                 best = kmers[score.argmax()]
                 right += int((best == codes[start : start + k]).sum())
                 total += k

@@ -23,7 +23,7 @@ class NucleotideTokenizer:
     pad_id, bos_id, eos_id, mask_id = 0, 1, 2, 3
     oov_id = 8  # N: an unknown base
     n_special = 4
-    k = bases_per_token = 1
+    k = 1
     vocab_size = len(_TOKENS)
 
     def encode(self, sequence: str | bytes | np.ndarray, *, record: str = "sequence", add_bos: bool = False,
@@ -31,9 +31,6 @@ class NucleotideTokenizer:
         ids = _ID[clean_sequence(sequence, record)]
         parts = ([[self.bos_id]] if add_bos else []) + [ids] + ([[self.eos_id]] if add_eos else [])
         return np.concatenate(parts).astype(np.int64)
-
-    def aligned(self, codes: np.ndarray, record: str = "sequence") -> np.ndarray:
-        return codes
 
     def decode(self, ids: Sequence[int] | np.ndarray, *, oov_as: str = "N") -> str:
         return "".join(_TOKENS[i] if i != self.oov_id else oov_as for i in np.asarray(ids).tolist() if i >= 4)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from seqkit.data.length_buckets import _rank_and_world
+from seqkit.data import rank_and_world
 from seqkit.domains.dna.genome import Genome
 from seqkit.domains.dna.genome_windows import Span, random_windows
 
@@ -59,11 +59,11 @@ class WindowBatches(IterableDataset):
         return max(1, self.bp_per_batch // length_bp)
 
     def __len__(self) -> int:
-        _, world = _rank_and_world()
+        _, world = rank_and_world()
         return self.steps_per_epoch // world
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
-        rank, world = _rank_and_world()
+        rank, world = rank_and_world()
         worker = get_worker_info()
         worker_id, n_workers = (worker.id, worker.num_workers) if worker is not None else (0, 1)
         epoch = self.epoch()
