@@ -56,25 +56,23 @@ class Block(nn.Module):
 
     def forward(self, x: Tensor, *, segment_ids: Tensor | None = None, positions: Tensor | None = None,
                 causal: bool = True) -> Tensor:
-        x = x + self.drop(self.mixer(self.norm(x), segment_ids=segment_ids, positions=positions, causal=causal))
-        if self.mlp is not None:
-            x = x + self.drop(self.mlp(self.mlp_norm(x)))
-        return x
+        return self._residual(x, self.mixer(self.norm(x), segment_ids=segment_ids, positions=positions, causal=causal))
 
     def forward_chunk(self, x: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         """Continue from ``state`` over a chunk (B, L, D) in parallel (``TokenMixer.forward_chunk``)."""
         y, state = self.mixer.forward_chunk(self.norm(x), state)
-        x = x + y
-        if self.mlp is not None:
-            x = x + self.mlp(self.mlp_norm(x))
-        return x, state
+        return self._residual(x, y), state
 
     def step(self, x_t: Tensor, state: MixerState) -> tuple[Tensor, MixerState]:
         y, state = self.mixer.step(self.norm(x_t), state)
-        x_t = x_t + y
+        return self._residual(x_t, y), state
+
+    def _residual(self, x: Tensor, mixed: Tensor) -> Tensor:
+        """x + mixed, then the MLP branch: the part of a block after its mixer, shared by every call path."""
+        x = x + self.drop(mixed)
         if self.mlp is not None:
-            x_t = x_t + self.mlp(self.mlp_norm(x_t))
-        return x_t, state
+            x = x + self.drop(self.mlp(self.mlp_norm(x)))
+        return x
 
 
 class Backbone(nn.Module):
