@@ -55,6 +55,7 @@ class LabelledDataModule(L.LightningDataModule):
         self.batch_size, self.val_fraction, self.rc_prob = batch_size, val_fraction, rc_prob
         self.seed, self.num_workers = seed, num_workers
         self.splits: dict[str, LabelledSequences] = {}
+        self._data: LabelledSequences | None = None
 
     @property
     def num_classes(self) -> int:
@@ -63,7 +64,7 @@ class LabelledDataModule(L.LightningDataModule):
         return int(data.labels.max()) + 1 if data.labels.dtype == np.int64 else 1
 
     def _read(self) -> LabelledSequences:
-        if not hasattr(self, "_data"):
+        if self._data is None:
             labels = resolve_data_path(self.labels_csv) if self.labels_csv else None
             self._data = read_labelled(resolve_data_path(self.path), labels)
         return self._data

@@ -43,7 +43,7 @@ class DnaClassifier(L.LightningModule):
         if pooling not in ("last", "mean"):
             raise ValueError(f"DnaClassifier: pooling must be 'last' or 'mean', got {pooling!r}")
         self.save_hyperparameters(ignore=["pretrained"])
-        state = None
+        lm = None
         if pretrained is not None:
             from seqkit.domains.dna.model import DnaLM
 
@@ -55,14 +55,14 @@ class DnaClassifier(L.LightningModule):
             for name in _ARCHITECTURE:  # the checkpoint decides the architecture (plain types in hparams)
                 self.hparams[name] = lm.hparams[name]
             self.hparams["pretrained_from"] = str(pretrained)
-            state = {n: t for n, t in lm.state_dict().items() if n.startswith(("embed.", "backbone."))}
         hp = self.hparams
         self.tokenizer = build_tokenizer(hp.tokenizer, hp.k)
         self.embed = nn.Embedding(self.tokenizer.vocab_size, hp.d_model)
         self.backbone = Backbone(hp.d_model, hp.layers, hp.mixer_options, hp.mlp_ratio)
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hp.d_model, num_classes))
-        if state is not None:
-            self.load_state_dict(state, strict=False)
+        if lm is not None:  # same architecture, so strict loads: a mismatch is an error, not a silent skip
+            self.embed.load_state_dict(lm.embed.state_dict())
+            self.backbone.load_state_dict(lm.backbone.state_dict())
         if num_classes > 1:
             metrics = {"acc": MulticlassAccuracy(num_classes, average="micro"),
                        "mcc": MulticlassMatthewsCorrCoef(num_classes)}

@@ -100,6 +100,8 @@ def test_classifier_is_rc_invariant_and_starts_from_a_pretrained_lm(tmp_path: Pa
     clf = DnaClassifier(pretrained=str(ckpt), num_classes=2, d_model=999).eval()  # architecture from the checkpoint
     assert clf.hparams.d_model == 32 and clf.hparams.pretrained_from == str(ckpt)
     torch.testing.assert_close(clf.embed.weight, lm.embed.weight)
+    for (name, got), (_, want) in zip(clf.backbone.state_dict().items(), lm.backbone.state_dict().items(), strict=True):
+        torch.testing.assert_close(got, want, msg=name)
     from seqkit.domains.dna.classification_data import LabelledDataModule
 
     data = LabelledDataModule()
