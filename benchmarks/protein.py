@@ -79,7 +79,8 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
     is rebuilt from every assay scored so far (each assay has its own model)."""
     from seqkit.pipelines.protein_scoring import load_model
 
-    model = load_model(checkpoint).model
+    module = load_model(checkpoint)
+    model, hp = module.model, module.hparams
     msa_path, dms_path, wt_path = ASSAYS[assay]
     msa = read_msa(resolve_data_path(msa_path))
     wt = read_sequences(resolve_data_path(wt_path))[0][1] if wt_path else msa.query
@@ -95,7 +96,6 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
                                        directions=("forward",), batch_size=batch_size),
                        variants.dms_score, nan_policy="omit").statistic
     base = spearmanr(conservation_scores(msa_path, variants.names), variants.dms_score, nan_policy="omit").statistic
-    hp = dict(model_hparams(checkpoint))
     record = {"assay": assay, "variants": len(variants), "spearman": round(float(ours), 4),
               "spearman_single_prompt": round(float(single), 4), "conservation": round(float(base), 4),
               "ensemble": f"budgets {max_tokens} x identity cutoffs {max_similarity}, {' and '.join(directions)} "
@@ -121,10 +121,6 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
                      f"{r['spearman_single_prompt']:.3f} | {r['conservation']:.3f} | {REFERENCE[r['assay']]} | "
                      f"{r['ensemble']} | {r['model']} | {minutes} | {r['score_seconds']} |")
     return "\n".join(lines)
-
-
-def model_hparams(checkpoint: str) -> dict:
-    return torch.load(checkpoint, map_location="cpu", weights_only=True).get("hyper_parameters", {})
 
 
 def _model(d_model: int, n_layers: int, n_heads: int, set_mode: bool = False) -> PoET:
