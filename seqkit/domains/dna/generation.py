@@ -28,19 +28,12 @@ def generate(model: DnaLM, prompts: Sequence[str | np.ndarray], n_bp: int, *, te
     model.eval()
     tok, k = model.tokenizer, model.k
     device = model.embed.weight.device
-    encoded = []
-    for i, prompt in enumerate(prompts):
-        bases = clean_sequence(prompt, f"prompt {i}")
-        bases = bases[len(bases) % k :]  # keep the right end: the continuation follows it
-        encoded.append(tok.encode(bases, add_bos=True) if len(bases) else np.array([tok.bos_id]))
+    encoded = [model.encode_context(clean_sequence(prompt, f"prompt {i}")) for i, prompt in enumerate(prompts)]
     out: list[str] = [""] * len(prompts)
     generator = torch.Generator(device=device).manual_seed(seed)
     n_steps = -(-n_bp // k)
     lo, hi = model.first_base_id, model.first_base_id + model.n_base_tokens
-    by_length: dict[int, list[int]] = {}
-    for i, ids in enumerate(encoded):
-        by_length.setdefault(len(ids), []).append(i)
-    for rows in by_length.values():
+    for rows in model.rows_by_length(encoded):
         tokens = torch.from_numpy(np.stack([encoded[i] for i in rows])).to(device)  # (B, T)
         states = model.backbone.init_state(len(rows), device=device, dtype=model.embed.weight.dtype)
         h, states = model.backbone.forward_chunk(model.embed(tokens), states)

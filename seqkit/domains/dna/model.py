@@ -11,6 +11,7 @@ import math
 from typing import Any, Literal
 
 import lightning as L
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -65,6 +66,21 @@ class DnaLM(L.LightningModule):
         """(…, vocab) logits → (…, 4^k) log-probabilities of the base tokens (normalised over the full
         vocabulary, so mass on special tokens counts against them)."""
         return F.log_softmax(logits.float(), dim=-1)[..., self.first_base_id : self.first_base_id + self.n_base_tokens]
+
+    def encode_context(self, bases: np.ndarray) -> np.ndarray:
+        """Token ids of a causal context (uint8 bases, may be empty): ``<s>`` then the bases left-truncated
+        to a multiple of k, so the right end, which the model continues, is kept whole (GENERator's fix for
+        a trailing remainder that would become ``<oov>``)."""
+        bases = bases[len(bases) % self.k :]
+        return self.tokenizer.encode(bases, add_bos=True) if len(bases) else np.array([self.tokenizer.bos_id])
+
+    @staticmethod
+    def rows_by_length(rows: list[np.ndarray]) -> list[list[int]]:
+        """Indices of equal-length rows, grouped: a causal SSM batches them without padding."""
+        groups: dict[int, list[int]] = {}
+        for i, ids in enumerate(rows):
+            groups.setdefault(len(ids), []).append(i)
+        return list(groups.values())
 
     def next_base_log_probs(self, tokens: Tensor) -> Tensor:
         """(B, T) contexts → (B, 4) log p(next base = A, C, G, T) from the last position (variant scoring)."""

@@ -52,26 +52,20 @@ def score_variants(model: DnaLM, genome: Genome, variants: pd.DataFrame, context
                    batch_size: int = 16, progress: bool = False) -> pd.DataFrame:
     """``variants`` plus columns ``log_p_ref``, ``log_p_alt`` and ``score`` = log p(ref) − log p(alt)."""
     model.eval()
-    k, tok = model.k, model.tokenizer
     device = model.embed.weight.device
     contexts = []
     for row in variants.itertuples(index=False):
         start = max(0, int(row.pos) - 1 - context_bp)
         bases = genome.fetch(row.chrom, start, int(row.pos) - 1)
         real = np.flatnonzero(bases != ord("N"))
-        bases = bases[real[0] :] if real.size else bases[:0]  # strip leading N
-        bases = bases[len(bases) % k :]
-        contexts.append(tok.encode(bases, add_bos=True) if len(bases) else np.array([tok.bos_id]))
+        contexts.append(model.encode_context(bases[real[0] :] if real.size else bases[:0]))  # leading N stripped
     log_p = np.zeros((len(contexts), 4))
-    groups: dict[int, list[int]] = {}
-    for i, ids in enumerate(contexts):  # equal lengths batch together (no padding for a causal SSM)
-        groups.setdefault(len(ids), []).append(i)
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(contexts), unit="variant", desc="variant effect")
-    for rows in groups.values():
+    for rows in model.rows_by_length(contexts):
         for s in range(0, len(rows), batch_size):
             chunk = rows[s : s + batch_size]
             tokens = torch.from_numpy(np.stack([contexts[i] for i in chunk])).to(device)
