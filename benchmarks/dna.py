@@ -170,16 +170,6 @@ def _in_frame_stop(seq: str) -> bool:
     return any(seq[i : i + 3] in STOPS for i in range(0, len(seq) - 2, 3))
 
 
-def _markov_continue(markov: MarkovModel, prompt: str, n: int, rng: np.random.Generator) -> str:
-    codes = ["ACGT".index(c) for c in prompt if c in "ACGT"]
-    m = markov.order
-    for _ in range(n):
-        ctx = codes[-m:]
-        index = int(sum(c * 4 ** (m - 1 - i) for i, c in enumerate(ctx)))
-        codes.append(int(rng.choice(4, p=np.exp(markov.log_p[m][index]))))
-    return "".join("ACGT"[c] for c in codes[-n:])
-
-
 def section_generation(checkpoint: str, n_genes: int, top_p: float, temperature: float) -> str:
     model = _load(checkpoint)
     annotated = Genome(resolve_data_path(GENBANK))
@@ -203,7 +193,7 @@ def section_generation(checkpoint: str, n_genes: int, top_p: float, temperature:
     generated = generate(model, prompts, n_bp, temperature=temperature, top_p=top_p, seed=0)
     seconds = time.perf_counter() - start
     rows = {"true continuation (the genes themselves)": truths, "seqkit DnaLM": generated,
-            "Markov order 5 sampled from the same prompts": [_markov_continue(markov, p, n_bp, rng) for p in prompts],
+            "Markov order 5 sampled from the same prompts": [markov.sample(p, n_bp, rng) for p in prompts],
             "uniform random sequence": ["".join(rng.choice(list("ACGT"), n_bp)) for _ in prompts]}
     lines = ["## Generation: do 1 kb continuations of E. coli genes keep the reading frame?", "",
              f"{len(genes)} E. coli CDS of ≥ {into_cds + n_bp + 3} bp (seeded draw); prompt = {upstream} bp upstream "

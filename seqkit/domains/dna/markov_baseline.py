@@ -95,3 +95,12 @@ class MarkovModel:
                 right += int((best == codes[start : start + k]).sum())
                 total += k
         return right / total
+
+    def sample(self, prompt: str, n: int, rng: np.random.Generator) -> str:
+        """Continue ``prompt`` by ``n`` bases drawn from the chain (N in the prompt is skipped)."""
+        codes = [c for c in _codes(np.frombuffer(prompt.encode(), dtype=np.uint8)).tolist() if c >= 0]
+        for _ in range(n):
+            o = min(self.order, len(codes))
+            context = np.array(codes[len(codes) - o :], dtype=np.int64)
+            codes.append(int(rng.choice(4, p=np.exp(self.log_p[o][_context_ids(context)]))))
+        return "".join("ACGT"[c] for c in codes[-n:])

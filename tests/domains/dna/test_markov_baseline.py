@@ -35,3 +35,10 @@ def test_periodic_sequence_is_recovered_exactly() -> None:
     window = genome.fetch("p", 2700, 3600)
     assert model.recovery([window[9:]], k=6) > 0.99  # after 3 bases of context every base is determined
     assert model.perplexity_per_base([window]) < 1.1
+
+
+def test_sampling_continues_a_periodic_sequence() -> None:
+    genome = Genome(sequences={"p": "ACCGTTAGG" * 400})
+    model = MarkovModel(order=3).fit(genome, [Span("p", 0, 3600)])
+    out = model.sample("ACCG", 18, np.random.default_rng(0))  # the period is determined after 3 bases
+    assert out == "TTAGGACCGTTAGGACCG"
