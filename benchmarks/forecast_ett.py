@@ -60,7 +60,7 @@ def peak_rss_gib() -> float:
 
 
 def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | None,
-            extra: list[str] | None = None) -> dict[str, Any]:
+            extra: list[str] | None = None, accelerator: str = "cpu") -> dict[str, Any]:
     """Fit + test one run in this process (resuming from last.ckpt when present); returns the result record."""
     import lightning as L
     import torch
@@ -76,6 +76,8 @@ def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | 
              f"--checkpoint.dirpath={run_dir / 'checkpoints'}", "--trainer.enable_progress_bar=false"]
     if max_epochs is not None:
         args.append(f"--trainer.max_epochs={max_epochs}")
+    if accelerator != "cpu":  # same config and protocol, another device (recorded in the JSON and the table)
+        args.append(f"--trainer.accelerator={accelerator}")
     args += extra or []
 
     class TrainClock(L.Callback):
@@ -123,6 +125,7 @@ def run_one(task: str, encoder: str, seed: int, threads: int, max_epochs: int | 
         "train_windows_per_s": round(clock.windows / clock.seconds, 1) if clock.seconds else None,
         "peak_rss_gib": round(peak_rss_gib(), 2), "threads": threads, "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
+        "device": torch.cuda.get_device_name(0) if accelerator == "gpu" else "CPU",
         "resumed": resumed,
     }
 
@@ -148,7 +151,8 @@ def report(records: list[dict[str, Any]]) -> str:
              "on z-scored values over every test window, best-validation checkpoint; mean ± sd over seeds. "
              "Paper: Informer, AAAI'21 Tables 1-2. \"within 10%\": our MSE <= 1.1 × the paper's.", "",
              "| task | encoder | seeds | epochs | test MSE | test MAE | paper MSE / MAE | within 10% | "
-             "train windows/s | train s/epoch | peak RSS GiB |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "trained on | train windows/s | train s/epoch | peak RSS GiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in records:
         groups.setdefault((r["task"], r["encoder"]), []).append(r)
@@ -160,11 +164,17 @@ def report(records: list[dict[str, Any]]) -> str:
         ok = "yes" if statistics.mean(mse) <= 1.1 * paper_mse else "no"
         speed = [r["train_windows_per_s"] for r in rs if r["train_windows_per_s"]]
         per_epoch = [r["train_s"] / r["epochs"] for r in rs if r["epochs"] and r["train_s"]]
+        by_device: dict[str, list[str]] = {}
+        for r in rs:
+            by_device.setdefault(r.get("device", "CPU"), []).append(str(r["seed"]))
+        devices = "; ".join(name if len(by_device) == 1 else f"{name}: seed {','.join(seeds)}"
+                            for name, seeds in by_device.items())
         lines.append(f"| {task.replace('_', '-')} | {ENCODERS[encoder]} | {','.join(str(r['seed']) for r in rs)} | "
                      f"{rs[0]['epochs']} | {_mean_sd(mse)} | {_mean_sd(mae)} | {paper_mse} / {paper_mae} | {ok} | "
-                     f"{statistics.mean(speed):.1f} | {statistics.mean(per_epoch):.0f} | "
+                     f"{devices} | {statistics.mean(speed):.1f} | {statistics.mean(per_epoch):.0f} | "
                      f"{max(r['peak_rss_gib'] for r in rs):.2f} |" if speed and per_epoch else
-                     f"| {task} | {ENCODERS[encoder]} | … | | {_mean_sd(mse)} | {_mean_sd(mae)} | | {ok} | | | |")
+                     f"| {task} | {ENCODERS[encoder]} | … | | {_mean_sd(mse)} | {_mean_sd(mae)} | | {ok} | {devices} "
+                     "| | | |")
     first = records[0] if records else {}
     lines += ["", f"Machine: {first.get('cpu', '?')}, {first.get('threads', '?')} torch threads, torch "
               f"{first.get('torch', '?')}, precision {first.get('precision', '?')}. Per-run JSON holds the "
@@ -188,6 +198,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="runs as TASK:ENCODER:SEED, e.g. M_24:probsparse:0")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-epochs", type=int, default=None, help="override the config (smoke runs)")
+    parser.add_argument("--accelerator", default="cpu", choices=("cpu", "gpu"),
+                        help="Lightning accelerator; the configs' protocol is otherwise unchanged")
     parser.add_argument("--smoke", action="store_true",
                         help="3 train/2 val/2 test batches, results under /tmp (checks the pipeline, not the model)")
     parser.add_argument("--report-only", action="store_true", help="only regenerate results/forecast.md")
@@ -201,7 +213,7 @@ def main() -> None:
                       "--trainer.limit_test_batches=2"]
     if args.one:
         task, encoder, seed = args.one.split(":")
-        record = run_one(task, encoder, int(seed), args.threads, args.max_epochs, smoke_args)
+        record = run_one(task, encoder, int(seed), args.threads, args.max_epochs, smoke_args, args.accelerator)
         write_json(RUN_JSON / f"{run_name(task, encoder, int(seed))}.json", record)
         return
     runs = [(t, e, int(s)) for t, e, s in (r.split(":") for r in args.only)] if args.only else DEFAULT_RUNS
@@ -212,7 +224,8 @@ def main() -> None:
             print(f"{run_name(task, encoder, seed)}: done, skipped", flush=True)
             continue
         print(f"{run_name(task, encoder, seed)}: running", flush=True)
-        cmd = [sys.executable, __file__, "--one", f"{task}:{encoder}:{seed}", "--threads", str(args.threads)]
+        cmd = [sys.executable, __file__, "--one", f"{task}:{encoder}:{seed}", "--threads", str(args.threads),
+               "--accelerator", args.accelerator]
         if args.max_epochs is not None:
             cmd += ["--max-epochs", str(args.max_epochs)]
         if args.smoke:
