@@ -162,25 +162,39 @@ def report(records: list[dict[str, Any]]) -> str:
         mse, mae = [r["test_mse"] for r in rs], [r["test_mae"] for r in rs]
         paper_mse, paper_mae = PAPER[task]
         ok = "yes" if statistics.mean(mse) <= 1.1 * paper_mse else "no"
-        speed = [r["train_windows_per_s"] for r in rs if r["train_windows_per_s"]]
-        per_epoch = [r["train_s"] / r["epochs"] for r in rs if r["epochs"] and r["train_s"]]
-        by_device: dict[str, list[str]] = {}
+        by_device: dict[str, list[dict[str, Any]]] = {}
         for r in rs:
-            by_device.setdefault(r.get("device", "CPU"), []).append(str(r["seed"]))
-        devices = "; ".join(name if len(by_device) == 1 else f"{name}: seed {','.join(seeds)}"
-                            for name, seeds in by_device.items())
+            by_device.setdefault(r.get("device", "CPU"), []).append(r)
+        devices = "; ".join(name if len(by_device) == 1 else f"{name}: seed {','.join(str(r['seed']) for r in runs)}"
+                            for name, runs in by_device.items())
+
+        def per_device(value: Any, fmt: str, by_device: dict[str, list[dict[str, Any]]] = by_device) -> str:
+            parts = []  # CPU and GPU clocks are never averaged together
+            for name, runs in by_device.items():
+                values = [v for v in (value(r) for r in runs) if v]
+                if values:
+                    text = format(statistics.mean(values), fmt)
+                    parts.append(text if len(by_device) == 1 else f"{text} ({name})")
+            return "; ".join(parts)
+
+        speed = per_device(lambda r: r["train_windows_per_s"], ".1f")
+        per_epoch = per_device(lambda r: r["train_s"] / r["epochs"] if r["epochs"] and r["train_s"] else None, ".0f")
         lines.append(f"| {task.replace('_', '-')} | {ENCODERS[encoder]} | {','.join(str(r['seed']) for r in rs)} | "
                      f"{rs[0]['epochs']} | {_mean_sd(mse)} | {_mean_sd(mae)} | {paper_mse} / {paper_mae} | {ok} | "
-                     f"{devices} | {statistics.mean(speed):.1f} | {statistics.mean(per_epoch):.0f} | "
-                     f"{max(r['peak_rss_gib'] for r in rs):.2f} |" if speed and per_epoch else
-                     f"| {task} | {ENCODERS[encoder]} | … | | {_mean_sd(mse)} | {_mean_sd(mae)} | | {ok} | {devices} "
-                     "| | | |")
+                     f"{devices} | {speed} | {per_epoch} | {max(r['peak_rss_gib'] for r in rs):.2f} |")
     first = records[0] if records else {}
     lines += ["", f"Machine: {first.get('cpu', '?')}, {first.get('threads', '?')} torch threads, torch "
               f"{first.get('torch', '?')}, precision {first.get('precision', '?')}. Per-run JSON holds the "
               "per-epoch validation losses and which checkpoint was tested. Train windows/s and s/epoch are "
               "clocked inside these runs (validation excluded where the JSON has `val_s`), on a machine shared "
-              "with other work; the throughput section is the controlled measurement.", SECTION[1]]
+              "with other work; the throughput section is the controlled measurement."]
+    gpu = [r for r in records if r.get("device", "CPU") != "CPU"]
+    if gpu:
+        lines += [""]
+        lines.append(f"Runs marked {gpu[0]['device']}: the same configs with `--accelerator gpu` (torch "
+                     f"{gpu[0]['torch']}, {len(gpu)} runs sharing the one GPU at once, so their clocks are "
+                     "not a GPU speed measurement); peak RSS is host memory.")
+    lines.append(SECTION[1])
     return "\n".join(lines)
 
 

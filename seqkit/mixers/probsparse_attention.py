@@ -187,7 +187,8 @@ class ProbSparseAttention(TokenMixer):
             scores = scores.masked_fill(future, float("-inf"))
         probs = self.dropout(F.softmax(scores, dim=-1))
         top_out = probs @ v  # (B, H, n, d)
-        context = context.scatter(2, gather_idx, top_out)  # (B, H, L_Q, d)
+        # .to: under CUDA autocast the cumsum stays float32 while the matmul is bf16
+        context = context.scatter(2, gather_idx, top_out.to(context.dtype))  # (B, H, L_Q, d)
 
         if self.mix:
             # Informer's mix=True: reshape (B, H, L, d) straight to (B, L, H·d), head axis left in place.
