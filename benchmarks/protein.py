@@ -74,12 +74,13 @@ def conservation_scores(msa_path: str, names: list[str]) -> np.ndarray:
 
 
 def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_similarity: list[float],
-                     batch_size: int, train_minutes: float | None, directions: list[str]) -> str:
+                     batch_size: int, train_minutes: float | None, directions: list[str], device: str = "cpu",
+                     trained_on: str = "CPU", note: str | None = None) -> str:
     """Score one assay with the checkpoint trained on its MSA; the result is kept as JSON and the table
     is rebuilt from every assay scored so far (each assay has its own model)."""
     from seqkit.pipelines.protein_scoring import load_model
 
-    module = load_model(checkpoint)
+    module = load_model(checkpoint, device)  # scoring follows the model's device
     model, hp = module.model, module.hparams
     msa_path, dms_path, wt_path = ASSAYS[assay]
     msa = read_msa(resolve_data_path(msa_path))
@@ -102,24 +103,28 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
                           f"({len(specs) * len(directions)} prompt passes)",
               "checkpoint": checkpoint, "model": f"d_model {hp.get('d_model')}, {hp.get('n_layers')} layers, "
                                                  f"{hp.get('n_heads')} heads, between {hp.get('between')}",
-              "train_minutes": train_minutes, "score_seconds": round(seconds), "date": date.today().isoformat()}
+              "train_minutes": train_minutes, "trained_on": trained_on, "scored_on": device,
+              "score_seconds": round(seconds), "date": date.today().isoformat(), "note": note}
     SPEARMAN_DIR.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record, indent=1)
     atomic_write(SPEARMAN_DIR / f"{assay}.json", lambda fh: fh.write(text.encode()))
     print(record, flush=True)
     lines = ["## DMS Spearman", "",
-             "Each assay's model is trained from scratch on that assay's MSA only (its shipped config, CPU), then "
+             "Each assay's model is trained from scratch on that assay's MSA only (its shipped config), then "
              "scores the DMS with PoET's ensemble; the single-prompt column is one forward prompt (the first "
              "ensemble member), and the conservation baseline is per-column weighted site frequencies from the "
              "same MSA, computed in the same run.", "",
              "| assay | variants | PoET (ours), ensemble | single prompt | conservation baseline | published | "
-             "ensemble | model | train min | scoring s |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "ensemble | model | trained on | train min | scoring s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in sorted(SPEARMAN_DIR.glob("*.json")):
         r = json.loads(path.read_text())
         minutes = f"{r['train_minutes']:.0f}" if r.get("train_minutes") else "–"
         lines.append(f"| {r['assay']} | {r['variants']} | **{r['spearman']:.3f}** | "
                      f"{r['spearman_single_prompt']:.3f} | {r['conservation']:.3f} | {REFERENCE[r['assay']]} | "
-                     f"{r['ensemble']} | {r['model']} | {minutes} | {r['score_seconds']} |")
+                     f"{r['ensemble']} | {r['model']} | {r.get('trained_on', 'CPU')} | {minutes} | "
+                     f"{r['score_seconds']} ({r.get('scored_on', 'cpu')}) |")
+    notes = [json.loads(path.read_text()) for path in sorted(SPEARMAN_DIR.glob("*.json"))]
+    lines += [""] + [f"- {r['assay']}: {r['note']}" for r in notes if r.get("note")]
     return "\n".join(lines)
 
 
@@ -241,6 +246,9 @@ def main() -> None:
     parser.add_argument("--n-variants", type=int, default=64)
     parser.add_argument("--model", type=int, nargs=3, default=[128, 4, 4], metavar=("D", "LAYERS", "HEADS"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="spearman: scoring device (cpu, cuda)")
+    parser.add_argument("--note", help="spearman: a sentence kept with the assay's result (config, caveats)")
+    parser.add_argument("--trained-on", default="CPU", help="spearman: where the checkpoint was trained, for the table")
     parser.add_argument("--n-samples", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
@@ -252,7 +260,8 @@ def main() -> None:
             parser.error(f"section {section} needs --checkpoint")
         if section == "spearman":
             text = section_spearman(args.assay, args.checkpoint, args.max_tokens, args.max_similarity,
-                                    args.batch_size, args.train_minutes, args.directions)
+                                    args.batch_size, args.train_minutes, args.directions, args.device, args.trained_on,
+                                    args.note)
         elif section == "throughput":
             text = section_throughput(args.prompt_tokens, args.n_variants, *args.model, checkpoint=args.checkpoint)
         elif section == "set_mode":
