@@ -109,6 +109,11 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
     text = json.dumps(record, indent=1)
     atomic_write(SPEARMAN_DIR / f"{assay}.json", lambda fh: fh.write(text.encode()))
     print(record, flush=True)
+    return spearman_table()
+
+
+def spearman_table() -> str:
+    """The DMS Spearman section, rebuilt from every assay's JSON in ``protein_spearman/``."""
     lines = ["## DMS Spearman", "",
              "Each assay's model is trained from scratch on that assay's MSA only (its shipped config), then "
              "scores the DMS with PoET's ensemble; the single-prompt column is one forward prompt (the first "
@@ -118,7 +123,8 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
              "ensemble | model | trained on | train min | scoring s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in sorted(SPEARMAN_DIR.glob("*.json")):
         r = json.loads(path.read_text())
-        minutes = f"{r['train_minutes']:.0f}" if r.get("train_minutes") else "–"
+        m = r.get("train_minutes")
+        minutes = "–" if not m else f"{m:.1f}" if m < 10 else f"{m:.0f}"
         lines.append(f"| {r['assay']} | {r['variants']} | **{r['spearman']:.3f}** | "
                      f"{r['spearman_single_prompt']:.3f} | {r['conservation']:.3f} | {REFERENCE[r['assay']]} | "
                      f"{r['ensemble']} | {r['model']} | {r.get('trained_on', 'CPU')} | {minutes} | "
@@ -247,6 +253,7 @@ def main() -> None:
     parser.add_argument("--model", type=int, nargs=3, default=[128, 4, 4], metavar=("D", "LAYERS", "HEADS"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu", help="spearman: scoring device (cpu, cuda)")
+    parser.add_argument("--table-only", action="store_true", help="spearman: rebuild the table from the JSON kept")
     parser.add_argument("--note", help="spearman: a sentence kept with the assay's result (config, caveats)")
     parser.add_argument("--trained-on", default="CPU", help="spearman: where the checkpoint was trained, for the table")
     parser.add_argument("--n-samples", type=int, default=20)
@@ -256,9 +263,11 @@ def main() -> None:
     machine = (f"`benchmarks/protein.py`, {date.today().isoformat()}, {platform.processor() or platform.machine()}, "
                f"{args.threads} torch threads, torch {torch.__version__}.")
     for section in args.sections:
-        if section in ("spearman", "generation") and not args.checkpoint:
+        if section == "spearman" and args.table_only:
+            text = spearman_table()
+        elif section in ("spearman", "generation") and not args.checkpoint:
             parser.error(f"section {section} needs --checkpoint")
-        if section == "spearman":
+        elif section == "spearman":
             text = section_spearman(args.assay, args.checkpoint, args.max_tokens, args.max_similarity,
                                     args.batch_size, args.train_minutes, args.directions, args.device, args.trained_on,
                                     args.note)
