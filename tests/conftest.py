@@ -1,10 +1,15 @@
 """Shared test set-up: one torch thread (tiny ops on a shared 2-core machine stall with two OpenMP
-threads) and the forward-and-gradient agreement check used by the mixer-vs-reference tests."""
+threads), Triton's interpreter where there is no GPU (so the Triton kernels' tests run on CPU tensors),
+and the forward-and-gradient agreement check used by the mixer-vs-reference tests."""
+
+import os
 
 import pytest
 import torch
 
 torch.set_num_threads(1)
+if not torch.cuda.is_available():  # before any seqkit Triton module is imported: @triton.jit reads it then
+    os.environ.setdefault("TRITON_INTERPRET", "1")
 
 
 def _assert_output_and_grads_match(out: torch.Tensor, ref: torch.Tensor, params: list[torch.Tensor],
