@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from seqkit.kernels.backend import choose_backend
 from seqkit.kernels.window_attention.blocked import window_attention_blocked
 from seqkit.kernels.window_attention.reference import window_attention_reference
 
@@ -12,7 +13,16 @@ __all__ = ["window_attention", "window_attention_blocked", "window_attention_ref
 
 def window_attention(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
                      segment_ids: Tensor | None = None, n_sinks: int = 0, q_far: Tensor | None = None,
-                     k_far: Tensor | None = None) -> Tensor:
-    """Windowed attention (B, H, L, d) → (B, H, L, d); see ``window_attention_reference``."""
+                     k_far: Tensor | None = None, backend: str | None = None) -> Tensor:
+    """Windowed attention (B, H, L, d) → (B, H, L, d); see ``window_attention_reference``.
+
+    ``backend`` forces ``"triton"`` (flash kernels) or ``"torch"`` (block-local PyTorch); default:
+    $SEQKIT_KERNELS, else Triton for CUDA tensors.
+    """
+    if choose_backend(q, backend) == "triton":
+        from seqkit.kernels.window_attention.triton import window_attention_triton
+
+        return window_attention_triton(q, k, v, window=window, causal=causal, segment_ids=segment_ids,
+                                       n_sinks=n_sinks, q_far=q_far, k_far=k_far)
     return window_attention_blocked(q, k, v, window=window, causal=causal, segment_ids=segment_ids,
                                     n_sinks=n_sinks, q_far=q_far, k_far=k_far)

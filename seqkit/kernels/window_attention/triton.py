@@ -1,0 +1,386 @@
+"""Sliding-window attention with global sinks (LM-Infinite Λ-mask) as Triton flash kernels, forward and backward.
+
+Same contract as ``reference.py``: query i sees key j of its own segment when |i − j| < window (j <= i if
+causal), and the first ``n_sinks`` tokens of its segment from any distance (j <= i), scored with
+q_far·k_far when those are given (LM-Infinite's capped-distance rotation, applied by the caller).
+
+Forward (one program per block of BM queries and one (batch, head)): an online-softmax loop over the key
+blocks that can hold a visible key: the sink keys of the block's first segment that lie before the window,
+then the window's span. Key blocks outside both are never visited; inside the span, a block whose every
+(query, key) pair is visible skips all masking (only boundary blocks build masks). The log-sum-exp of every
+row is kept for the backward.
+
+Backward (FlashAttention-2 split): ``_bwd_dq`` walks the same key blocks per query block; ``_bwd_dkdv`` walks,
+per key block, the query blocks that can see it (the window's span, and every later query block of the
+segment when the block holds sinks). No atomics. Segments come as run ids (``segment_ids`` or
+``cu_seqlens``); in-segment positions (sinks) are derived from each token's segment start.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import torch
+import triton
+import triton.language as tl
+from torch import Tensor
+
+from seqkit.kernels.segments import segment_runs, segment_start_index
+
+_INTERPRETED = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") == "1")
+
+
+@triton.jit
+def _dot(a, b, IEEE: tl.constexpr):
+    if IEEE or _INTERPRETED:  # the interpreter multiplies bf16/fp16 dot operands as raw bits
+        return tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="ieee")
+    else:
+        return tl.dot(a, b)
+
+
+@triton.jit
+def _span(m0, L, W, BM: tl.constexpr, BN: tl.constexpr, CAUSAL: tl.constexpr):
+    """Key range [lo, hi) holding every key within the window of queries [m0, m0 + BM), lo aligned to BN."""
+    lo = tl.maximum(m0 - W + 1, 0)
+    lo = (lo // BN) * BN
+    if CAUSAL:
+        hi = tl.minimum(m0 + BM, L)
+    else:
+        hi = tl.minimum(m0 + BM - 1 + W, L)
+    return lo, hi
+
+
+@triton.jit
+def _scores(q, k, qf, kf, offs_m, offs_n, seg_q, seg_k, start_k, L, W, NS, scale, boundary,
+            CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    """Scaled scores of one (query block, key block) tile, −inf where not visible; and the far-sink mask."""
+    s = _dot(q, tl.trans(k), IEEE) * scale
+    far = offs_m[:, None] < 0  # all False
+    if boundary:
+        dist = offs_m[:, None] - offs_n[None, :]
+        local = (dist < W) & (dist > -W)
+        if CAUSAL:
+            local = local & (dist >= 0)
+        far = ((offs_n - start_k)[None, :] < NS) & (dist >= 0) & (~local)
+        allowed = (local | far) & (offs_n[None, :] < L)
+        if HAS_SEG:
+            allowed = allowed & (seg_q[:, None] == seg_k[None, :])
+        far = far & allowed
+        if HAS_FAR:
+            s = tl.where(far, _dot(qf, tl.trans(kf), IEEE) * scale, s)
+        s = tl.where(allowed, s, float("-inf"))
+    elif HAS_SEG:
+        s = tl.where(seg_q[:, None] == seg_k[None, :], s, float("-inf"))
+    return s, far
+
+
+@triton.jit
+def _is_boundary(m0, n0, L, W, BM: tl.constexpr, BN: tl.constexpr, CAUSAL: tl.constexpr):
+    """False when every pair of the tile is inside the window (and causal order), so no mask is needed."""
+    inside = (n0 + BN <= L) & (m0 + BM - 1 - n0 < W) & (n0 + BN - 1 - m0 < W)
+    if CAUSAL:
+        inside = inside & (n0 + BN - 1 <= m0)
+    return inside == 0
+
+
+@triton.jit
+def _fwd_kernel(Q, K, V, QF, KF, SEG, START, OUT, LSE, L, H, W, NS, scale,
+                s_b, s_h, s_l, s_d, s_sb, s_sl, D,
+                BM: tl.constexpr, BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr,
+                HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    mb, bh = tl.program_id(0), tl.program_id(1)
+    b, h = bh // H, bh % H
+    m0 = mb * BM
+    offs_m, offs_d = m0 + tl.arange(0, BM), tl.arange(0, BD)
+    mq = (offs_m[:, None] < L) & (offs_d[None, :] < D)
+    base = b * s_b + h * s_h
+    q_ptrs = base + offs_m[:, None] * s_l + offs_d[None, :] * s_d
+    q = tl.load(Q + q_ptrs, mask=mq, other=0.0)
+    qf = q
+    if HAS_FAR:
+        qf = tl.load(QF + q_ptrs, mask=mq, other=0.0)
+    seg_q = tl.load(SEG + b * s_sb + tl.minimum(offs_m, L - 1) * s_sl)
+    m_i = tl.full((BM,), float("-inf"), tl.float32)
+    l_i = tl.zeros((BM,), tl.float32)
+    acc = tl.zeros((BM, BD), tl.float32)
+    lo, hi = _span(m0, L, W, BM, BN, CAUSAL)
+    # sinks of the first query's segment that lie before the window's span (all of them far keys)
+    sink_lo = tl.load(START + b * s_sb + tl.minimum(m0, L - 1) * s_sl)
+    sink_hi = tl.minimum(sink_lo + NS, lo)
+    for n0 in range(sink_lo, sink_hi, BN):
+        m_i, l_i, acc = _fwd_tile(Q, K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, m0, L, W, NS, scale, sink_hi,
+                                  base, s_l, s_d, s_sb, s_sl, b, D, m_i, l_i, acc, True,
+                                  BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    for n0 in range(lo, hi, BN):
+        boundary = _is_boundary(m0, n0, L, W, BM, BN, CAUSAL)
+        m_i, l_i, acc = _fwd_tile(Q, K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, m0, L, W, NS, scale, hi,
+                                  base, s_l, s_d, s_sb, s_sl, b, D, m_i, l_i, acc, boundary,
+                                  BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    l_safe = tl.where(l_i > 0, l_i, 1.0)
+    tl.store(OUT + q_ptrs, (acc / l_safe[:, None]).to(OUT.dtype.element_ty), mask=mq)
+    tl.store(LSE + bh * L + offs_m, m_i + tl.log(l_safe), mask=offs_m < L)
+
+
+@triton.jit
+def _fwd_tile(Q, K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, m0, L, W, NS, scale, key_end,
+              base, s_l, s_d, s_sb, s_sl, b, D, m_i, l_i, acc, boundary,
+              BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr,
+              HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    offs_n, offs_d = n0 + tl.arange(0, BN), tl.arange(0, BD)
+    in_range = offs_n < key_end
+    mk = in_range[:, None] & (offs_d[None, :] < D)
+    k_ptrs = base + offs_n[:, None] * s_l + offs_d[None, :] * s_d
+    k = tl.load(K + k_ptrs, mask=mk, other=0.0)
+    v = tl.load(V + k_ptrs, mask=mk, other=0.0)
+    kf = k
+    if HAS_FAR:
+        kf = tl.load(KF + k_ptrs, mask=mk, other=0.0)
+    nc = tl.minimum(offs_n, L - 1)
+    seg_k = tl.load(SEG + b * s_sb + nc * s_sl)
+    start_k = tl.load(START + b * s_sb + nc * s_sl)
+    key_end_ok = tl.where(in_range, offs_n, L)  # keys past key_end count as outside the sequence
+    s, far = _scores(q, k, qf, kf, offs_m, key_end_ok, seg_q, seg_k, start_k, L, W, NS, scale, boundary,
+                     CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    m_new = tl.maximum(m_i, tl.max(s, axis=1))
+    m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)
+    p = tl.exp(s - m_safe[:, None])
+    alpha = tl.exp(m_i - m_safe)
+    l_i = l_i * alpha + tl.sum(p, axis=1)
+    acc = acc * alpha[:, None] + _dot(p.to(v.dtype), v, IEEE)
+    return m_new, l_i, acc
+
+
+@triton.jit
+def _bwd_dq_kernel(Q, K, V, QF, KF, SEG, START, DO, LSE, DELTA, DQ, DQF, L, H, W, NS, scale,
+                   s_b, s_h, s_l, s_d, s_sb, s_sl, D,
+                   BM: tl.constexpr, BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr,
+                   HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    mb, bh = tl.program_id(0), tl.program_id(1)
+    b, h = bh // H, bh % H
+    m0 = mb * BM
+    offs_m, offs_d = m0 + tl.arange(0, BM), tl.arange(0, BD)
+    mq = (offs_m[:, None] < L) & (offs_d[None, :] < D)
+    base = b * s_b + h * s_h
+    q_ptrs = base + offs_m[:, None] * s_l + offs_d[None, :] * s_d
+    q = tl.load(Q + q_ptrs, mask=mq, other=0.0)
+    do = tl.load(DO + q_ptrs, mask=mq, other=0.0)
+    qf = q
+    if HAS_FAR:
+        qf = tl.load(QF + q_ptrs, mask=mq, other=0.0)
+    seg_q = tl.load(SEG + b * s_sb + tl.minimum(offs_m, L - 1) * s_sl)
+    lse = tl.load(LSE + bh * L + offs_m, mask=offs_m < L, other=0.0)
+    delta = tl.load(DELTA + bh * L + offs_m, mask=offs_m < L, other=0.0)
+    dq = tl.zeros((BM, BD), tl.float32)
+    dqf = tl.zeros((BM, BD), tl.float32)
+    lo, hi = _span(m0, L, W, BM, BN, CAUSAL)
+    sink_lo = tl.load(START + b * s_sb + tl.minimum(m0, L - 1) * s_sl)
+    sink_hi = tl.minimum(sink_lo + NS, lo)
+    for n0 in range(sink_lo, sink_hi, BN):
+        dq, dqf = _dq_tile(K, V, KF, SEG, START, q, qf, do, lse, delta, seg_q, offs_m, n0, L, W, NS, scale,
+                           sink_hi, base, s_l, s_d, s_sb, s_sl, b, D, dq, dqf, True,
+                           BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    for n0 in range(lo, hi, BN):
+        boundary = _is_boundary(m0, n0, L, W, BM, BN, CAUSAL)
+        dq, dqf = _dq_tile(K, V, KF, SEG, START, q, qf, do, lse, delta, seg_q, offs_m, n0, L, W, NS, scale,
+                           hi, base, s_l, s_d, s_sb, s_sl, b, D, dq, dqf, boundary,
+                           BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    tl.store(DQ + q_ptrs, (dq * scale).to(DQ.dtype.element_ty), mask=mq)
+    if HAS_FAR:
+        tl.store(DQF + q_ptrs, (dqf * scale).to(DQF.dtype.element_ty), mask=mq)
+
+
+@triton.jit
+def _dq_tile(K, V, KF, SEG, START, q, qf, do, lse, delta, seg_q, offs_m, n0, L, W, NS, scale, key_end,
+             base, s_l, s_d, s_sb, s_sl, b, D, dq, dqf, boundary,
+             BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr,
+             HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    offs_n, offs_d = n0 + tl.arange(0, BN), tl.arange(0, BD)
+    in_range = offs_n < key_end
+    mk = in_range[:, None] & (offs_d[None, :] < D)
+    k_ptrs = base + offs_n[:, None] * s_l + offs_d[None, :] * s_d
+    k = tl.load(K + k_ptrs, mask=mk, other=0.0)
+    v = tl.load(V + k_ptrs, mask=mk, other=0.0)
+    kf = k
+    if HAS_FAR:
+        kf = tl.load(KF + k_ptrs, mask=mk, other=0.0)
+    nc = tl.minimum(offs_n, L - 1)
+    seg_k = tl.load(SEG + b * s_sb + nc * s_sl)
+    start_k = tl.load(START + b * s_sb + nc * s_sl)
+    s, far = _scores(q, k, qf, kf, offs_m, tl.where(in_range, offs_n, L), seg_q, seg_k, start_k, L, W, NS, scale,
+                     boundary, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    p = tl.exp(s - lse[:, None])
+    dp = _dot(do, tl.trans(v), IEEE)
+    ds = p * (dp - delta[:, None])
+    if HAS_FAR:
+        dq += _dot(tl.where(far, 0.0, ds).to(k.dtype), k, IEEE)
+        dqf += _dot(tl.where(far, ds, 0.0).to(kf.dtype), kf, IEEE)
+    else:
+        dq += _dot(ds.to(k.dtype), k, IEEE)
+    return dq, dqf
+
+
+@triton.jit
+def _bwd_dkdv_kernel(Q, K, V, QF, KF, SEG, START, DO, LSE, DELTA, DK, DV, DKF, L, H, W, NS, scale,
+                     s_b, s_h, s_l, s_d, s_sb, s_sl, D,
+                     BM: tl.constexpr, BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr,
+                     HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    nb, bh = tl.program_id(0), tl.program_id(1)
+    b, h = bh // H, bh % H
+    n0 = nb * BN
+    offs_n, offs_d = n0 + tl.arange(0, BN), tl.arange(0, BD)
+    mk = (offs_n[:, None] < L) & (offs_d[None, :] < D)
+    base = b * s_b + h * s_h
+    k_ptrs = base + offs_n[:, None] * s_l + offs_d[None, :] * s_d
+    k = tl.load(K + k_ptrs, mask=mk, other=0.0)
+    v = tl.load(V + k_ptrs, mask=mk, other=0.0)
+    kf = k
+    if HAS_FAR:
+        kf = tl.load(KF + k_ptrs, mask=mk, other=0.0)
+    nc = tl.minimum(offs_n, L - 1)
+    seg_k = tl.load(SEG + b * s_sb + nc * s_sl)
+    start_k = tl.load(START + b * s_sb + nc * s_sl)
+    keys = tl.where(offs_n < L, offs_n, L)
+    dk = tl.zeros((BN, BD), tl.float32)
+    dv = tl.zeros((BN, BD), tl.float32)
+    dkf = tl.zeros((BN, BD), tl.float32)
+    # queries within the window of some key of the block
+    if CAUSAL:
+        q_lo = n0
+    else:
+        q_lo = tl.maximum(n0 - W + 1, 0)
+    q_lo = (q_lo // BM) * BM
+    q_hi = tl.minimum(n0 + BN - 1 + W, L)
+    q_hi = tl.cdiv(q_hi, BM) * BM
+    for m0 in range(q_lo, q_hi, BM):
+        boundary = _is_boundary(m0, n0, L, W, BM, BN, CAUSAL)
+        dk, dv, dkf = _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, k, v, kf, seg_k, start_k, keys, m0, bh, L, W, NS,
+                                 scale, base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, boundary,
+                                 BM, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    # a block holding sinks is seen by every later query of its segment: walk the rest of the sequence
+    has_sink = tl.max((((offs_n - start_k) < NS) & (offs_n < L)).to(tl.int32), axis=0)
+    if has_sink > 0:
+        for m0 in range(q_hi, L, BM):
+            dk, dv, dkf = _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, k, v, kf, seg_k, start_k, keys, m0, bh, L, W,
+                                     NS, scale, base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, True,
+                                     BM, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    tl.store(DK + k_ptrs, (dk * scale).to(DK.dtype.element_ty), mask=mk)
+    tl.store(DV + k_ptrs, dv.to(DV.dtype.element_ty), mask=mk)
+    if HAS_FAR:
+        tl.store(DKF + k_ptrs, (dkf * scale).to(DKF.dtype.element_ty), mask=mk)
+
+
+@triton.jit
+def _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, k, v, kf, seg_k, start_k, keys, m0, bh, L, W, NS, scale,
+               base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, boundary,
+               BM: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr,
+               HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    offs_m, offs_d = m0 + tl.arange(0, BM), tl.arange(0, BD)
+    valid_m = offs_m < L
+    mq = valid_m[:, None] & (offs_d[None, :] < D)
+    q_ptrs = base + offs_m[:, None] * s_l + offs_d[None, :] * s_d
+    q = tl.load(Q + q_ptrs, mask=mq, other=0.0)
+    do = tl.load(DO + q_ptrs, mask=mq, other=0.0)
+    qf = q
+    if HAS_FAR:
+        qf = tl.load(QF + q_ptrs, mask=mq, other=0.0)
+    seg_q = tl.load(SEG + b * s_sb + tl.minimum(offs_m, L - 1) * s_sl)
+    lse = tl.load(LSE + bh * L + offs_m, mask=valid_m, other=float("inf"))  # padded rows: p = 0
+    delta = tl.load(DELTA + bh * L + offs_m, mask=valid_m, other=0.0)
+    s, far = _scores(q, k, qf, kf, offs_m, keys, seg_q, seg_k, start_k, L, W, NS, scale, boundary,
+                     CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    p = tl.exp(s - lse[:, None])  # (BM, BN)
+    dv += _dot(tl.trans(p.to(do.dtype)), do, IEEE)
+    dp = _dot(do, tl.trans(v), IEEE)
+    ds = p * (dp - delta[:, None])
+    if HAS_FAR:
+        dk += _dot(tl.trans(tl.where(far, 0.0, ds).to(q.dtype)), q, IEEE)
+        dkf += _dot(tl.trans(tl.where(far, ds, 0.0).to(qf.dtype)), qf, IEEE)
+    else:
+        dk += _dot(tl.trans(ds.to(q.dtype)), q, IEEE)
+    return dk, dv, dkf
+
+
+def _empty(*shape: int, device: torch.device, dtype: torch.dtype) -> Tensor:
+    """Every output and buffer of this module (tests poison it with NaN to catch unwritten elements)."""
+    return torch.empty(shape, device=device, dtype=dtype)
+
+
+def _empty_like(t: Tensor) -> Tensor:
+    return _empty(*t.shape, device=t.device, dtype=t.dtype)
+
+
+class _WindowAttention(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, q: Tensor, k: Tensor, v: Tensor, q_far: Tensor | None, k_far: Tensor | None, seg: Tensor,
+                start: Tensor, window: int, causal: bool, n_sinks: int, has_seg: bool, block: int) -> Tensor:
+        b, h, length, d = q.shape
+        o = _empty_like(q)
+        lse = _empty(b, h, length, device=q.device, dtype=torch.float32)
+        args = _args(q, seg, window, n_sinks, causal, has_seg, q_far is not None, block)
+        qf, kf = (q_far, k_far) if q_far is not None else (q, k)
+        _fwd_kernel[(triton.cdiv(length, block), b * h)](q, k, v, qf, kf, seg, start, o, lse, *args["runtime"],
+                                                          **args["meta"])
+        ctx.save_for_backward(q, k, v, q_far, k_far, seg, start, o, lse)
+        ctx.args = args
+        return o
+
+    @staticmethod
+    def backward(ctx, do: Tensor):
+        q, k, v, q_far, k_far, seg, start, o, lse = ctx.saved_tensors
+        args = ctx.args
+        b, h, length, _ = q.shape
+        do = do.contiguous()
+        delta = (do.float() * o.float()).sum(-1)  # (B, H, L): rowsum(dO ∘ O)
+        has_far = q_far is not None
+        qf, kf = (q_far, k_far) if has_far else (q, k)
+        dq, dk, dv = _empty_like(q), _empty_like(k), _empty_like(v)
+        dqf, dkf = (_empty_like(q_far), _empty_like(k_far)) if has_far else (dq, dk)
+        block = args["meta"]["BM"]
+        grid = (triton.cdiv(length, block), b * h)
+        _bwd_dq_kernel[grid](q, k, v, qf, kf, seg, start, do, lse, delta, dq, dqf, *args["runtime"], **args["meta"])
+        _bwd_dkdv_kernel[grid](q, k, v, qf, kf, seg, start, do, lse, delta, dk, dv, dkf, *args["runtime"],
+                               **args["meta"])
+        return (dq, dk, dv, dqf if has_far else None, dkf if has_far else None,
+                None, None, None, None, None, None, None)
+
+
+def _args(q: Tensor, seg: Tensor, window: int, n_sinks: int, causal: bool, has_seg: bool, has_far: bool,
+          block: int) -> dict:
+    b, h, length, d = q.shape
+    runtime = (length, h, window, n_sinks, 1.0 / math.sqrt(d), *q.stride(), *seg.stride(), d)
+    meta = {"BM": block, "BN": block, "BD": max(16, triton.next_power_of_2(d)), "CAUSAL": causal,
+            "HAS_SEG": has_seg, "HAS_FAR": has_far, "IEEE": q.dtype == torch.float32}
+    return {"runtime": runtime, "meta": meta}
+
+
+def window_attention_triton(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
+                            segment_ids: Tensor | None = None, n_sinks: int = 0, q_far: Tensor | None = None,
+                            k_far: Tensor | None = None, cu_seqlens: Tensor | None = None,
+                            block: int = 64) -> Tensor:
+    """Flash sliding-window attention; same contract as ``window_attention_reference``.
+
+    ``cu_seqlens`` (int, (n + 1,)) describes packed variable-length sequences along L of a batch-1 input, as
+    an alternative to ``segment_ids``. ``block`` (a power of two >= 16) is the query and key tile size.
+    """
+    b, _, length, _ = q.shape
+    if block < 16 or block & (block - 1):
+        raise ValueError(f"window_attention_triton: block must be a power of two >= 16, got {block}")
+    if cu_seqlens is not None:
+        if segment_ids is not None or b != 1:
+            raise ValueError("window_attention_triton: cu_seqlens needs a batch of 1 and no segment_ids")
+        if int(cu_seqlens[0]) != 0 or int(cu_seqlens[-1]) != length:
+            raise ValueError(f"window_attention_triton: cu_seqlens must run from 0 to L={length}, got "
+                             f"{cu_seqlens.tolist()}")
+        segment_ids = torch.bucketize(torch.arange(length, device=q.device), cu_seqlens[1:-1].to(q.device),
+                                      right=True)[None]
+    if (q_far is None) != (k_far is None):
+        raise ValueError("window_attention_triton: give both q_far and k_far, or neither")
+    has_seg = segment_ids is not None
+    seg = (segment_runs(segment_ids) if has_seg else torch.ones(b, length, dtype=torch.long, device=q.device))
+    start = segment_start_index(seg).to(torch.int32).contiguous()
+    seg = seg.to(torch.int32).contiguous()
+    use_far = q_far is not None and n_sinks > 0
+    contiguous = [t.contiguous() for t in (q, k, v)]
+    far = [q_far.contiguous(), k_far.contiguous()] if use_far else [None, None]
+    return _WindowAttention.apply(*contiguous, *far, seg, start, window, causal, n_sinks, has_seg, block)

@@ -1,0 +1,98 @@
+"""Triton flash window attention (seqkit/kernels/window_attention/triton.py) against the dense reference,
+forward and every input gradient, under TRITON_INTERPRET=1 on CPU (tests/conftest.py sets it)."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from seqkit.kernels.window_attention import triton as win_triton
+from seqkit.kernels.window_attention import window_attention, window_attention_blocked, window_attention_reference
+
+
+def _rel(a: torch.Tensor, ref: torch.Tensor) -> float:
+    return float((a.detach().double() - ref.detach()).abs().max() / ref.detach().abs().max())
+
+
+@pytest.fixture
+def nan_buffers(monkeypatch):
+    """Every output and buffer the kernels write starts as NaN: an element no kernel writes fails."""
+    monkeypatch.setattr(win_triton, "_empty", lambda *shape, device, dtype: torch.full(shape, float("nan"),
+                                                                                        device=device, dtype=dtype))
+
+
+# row 0: segments of 10, 35 and 25 tokens (id 0 comes back: a new segment); row 1: one segment
+SEGMENTS = torch.tensor([[0] * 10 + [1] * 35 + [0] * 25, [2] * 70])
+CASES = [  # causal, window, n_sinks, far (capped-distance q/k for sinks), segments
+    (True, 16, 2, True, True),
+    (False, 16, 2, True, True),
+    (True, 23, 0, False, False),  # window not a multiple of the 16-token blocks
+    (False, 20, 3, False, True),
+    (True, 40, 4, False, False),
+]
+
+
+@pytest.mark.parametrize(("causal", "window", "n_sinks", "far", "segments"), CASES)
+def test_float32_output_and_gradients_match_reference(nan_buffers, causal, window, n_sinks, far, segments):
+    """L = 70 (not a multiple of the 16-token blocks), head_dim 20; output and the gradients of q, k, v (and
+    q_far, k_far) within 1e-4 relative of the float64 dense reference."""
+    gen = torch.Generator().manual_seed(0)
+    ref_in = [torch.randn(2, 2, 70, 20, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(5)]
+    ours = [t.detach().float().requires_grad_() for t in ref_in]
+    n = 5 if far else 3
+    kw = {"window": window, "causal": causal, "n_sinks": n_sinks, "segment_ids": SEGMENTS if segments else None}
+    ref = window_attention_reference(*ref_in[:3], **kw, **({"q_far": ref_in[3], "k_far": ref_in[4]} if far else {}))
+    out = win_triton.window_attention_triton(*ours[:3], **kw, block=16,
+                                             **({"q_far": ours[3], "k_far": ours[4]} if far else {}))
+    assert _rel(out, ref) < 1e-4
+    w = torch.randn_like(ref)
+    got = torch.autograd.grad((out.double() * w).sum(), ours[:n])
+    want = torch.autograd.grad((ref * w).sum(), ref_in[:n])
+    for name, a, r in zip(("q", "k", "v", "q_far", "k_far")[:n], got, want, strict=True):
+        assert torch.isfinite(a).all(), name
+        assert _rel(a, r) < 1e-4, (name, _rel(a, r))
+
+
+def test_cu_seqlens_equals_segment_ids(nan_buffers):
+    q, k, v = torch.randn(3, 1, 2, 50, 16).unbind(0)
+    by_ids = win_triton.window_attention_triton(q, k, v, window=8, n_sinks=2, block=16,
+                                                segment_ids=torch.tensor([[0] * 13 + [1] * 30 + [2] * 7]))
+    by_cu = win_triton.window_attention_triton(q, k, v, window=8, n_sinks=2, block=16,
+                                               cu_seqlens=torch.tensor([0, 13, 43, 50]))
+    torch.testing.assert_close(by_cu, by_ids, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="cu_seqlens"):
+        win_triton.window_attention_triton(q, k, v, window=8, cu_seqlens=torch.tensor([0, 13, 49]))
+
+
+def test_bfloat16_inputs_follow_the_reference(nan_buffers):
+    q, k, v = torch.randn(3, 1, 2, 40, 16, dtype=torch.float64).unbind(0)
+    ref = window_attention_reference(q, k, v, window=12, n_sinks=2)
+    out = win_triton.window_attention_triton(q.bfloat16(), k.bfloat16(), v.bfloat16(), window=12, n_sinks=2,
+                                             block=16)
+    assert out.dtype == torch.bfloat16 and _rel(out, ref) < 2e-2
+
+
+def test_covers_poet_within_and_between_sequence_attention(nan_buffers):
+    """PoET's tiered layer needs causal attention inside each sequence of a packed prompt and causal attention
+    across the whole prompt: the window kernel with window >= L does both (segment_ids = sequence ids, or
+    none), matching masked dense attention."""
+    gen = torch.Generator().manual_seed(1)
+    q, k, v = torch.randn(3, 1, 2, 45, 16, generator=gen).unbind(0)
+    seq_ids = torch.tensor([[0] * 12 + [1] * 20 + [2] * 13])
+    i = torch.arange(45)
+    causal = i[:, None] >= i[None, :]
+    same = seq_ids[0][:, None] == seq_ids[0][None, :]
+    within = win_triton.window_attention_triton(q, k, v, window=45, segment_ids=seq_ids, block=16)
+    between = win_triton.window_attention_triton(q, k, v, window=45, block=16)
+    torch.testing.assert_close(within, F.scaled_dot_product_attention(q, k, v, attn_mask=causal & same),
+                               rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(between, F.scaled_dot_product_attention(q, k, v, attn_mask=causal),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_dispatch_forces_either_path(monkeypatch):
+    q, k, v = torch.randn(3, 1, 2, 33, 16).unbind(0)
+    want = window_attention_blocked(q, k, v, window=8, n_sinks=2)
+    torch.testing.assert_close(window_attention(q, k, v, window=8, n_sinks=2, backend="triton"), want,
+                               rtol=1e-4, atol=1e-5)
+    monkeypatch.setenv("SEQKIT_KERNELS", "torch")
+    torch.testing.assert_close(window_attention(q, k, v, window=8, n_sinks=2), want, rtol=0, atol=0)
