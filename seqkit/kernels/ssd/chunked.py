@@ -53,18 +53,19 @@ def ssd_scan_chunked(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, 
     a_h = a_cum.permute(0, 1, 3, 2).reshape(b, c, g, r, T)  # (b, c, g, r, T)
     log_decay = (a_h[..., :, None] - a_h[..., None, :]).masked_fill(~visible, float("-inf"))
     cb = torch.einsum("bcign,bcjgn->bcgij", C, B)  # (b, c, g, T, T)
-    scores = cb[:, :, :, None] * torch.exp(log_decay)  # (b, c, g, r, T, T)
+    # decays in float32 log space (A is a float32 parameter), applied in the inputs' dtype
+    scores = cb[:, :, :, None] * torch.exp(log_decay).to(cb.dtype)  # (b, c, g, r, T, T)
     y = torch.einsum("bcgrij,bcjgrp->bcigrp", scores, xdt)  # (b, c, T, g, r, p)
 
     # Chunk states: contribution of each chunk to the state at its own end.
     last_seg = seg[:, :, -1:]  # (b, c, 1)
-    to_end = torch.exp(a_cum[:, :, -1:, :] - a_cum) * (seg == last_seg)[..., None]  # (b, c, T, h)
+    to_end = (torch.exp(a_cum[:, :, -1:, :] - a_cum) * (seg == last_seg)[..., None]).to(x.dtype)  # (b, c, T, h)
     weighted = xdt * to_end.view(b, c, T, g, r, 1)  # (b, c, T, g, r, p)
     chunk_states = torch.einsum("bcjgn,bcjgrp->bcgrpn", B, weighted).reshape(b, c, h, p, n)
 
     # State passing across chunks: a loop over L/T chunks, each a (b, h, p, n) update.
     prev_last = torch.cat([seg[:, :1, 0], seg[:, :-1, -1]], dim=1)  # (b, c) segment before each chunk
-    carries = (seg[:, :, -1] == prev_last).to(x.dtype)[..., None] * torch.exp(a_cum[:, :, -1, :])  # (b, c, h)
+    carries = ((seg[:, :, -1] == prev_last)[..., None] * torch.exp(a_cum[:, :, -1, :])).to(x.dtype)  # (b, c, h)
     state = x.new_zeros(b, h, p, n) if initial_state is None else initial_state.to(x.dtype)
     # unbind, not [:, ci]: indexing inside the loop would make backward O(c²) (a full-size gradient per step).
     incoming = []
@@ -74,7 +75,7 @@ def ssd_scan_chunked(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, 
     incoming = torch.stack(incoming, dim=1).view(b, c, g, r, p, n)
 
     # Contribution of the incoming state to each token, while still in the incoming segment.
-    from_start = torch.exp(a_cum) * (seg == prev_last[..., None])[..., None]  # (b, c, T, h)
+    from_start = (torch.exp(a_cum) * (seg == prev_last[..., None])[..., None]).to(x.dtype)  # (b, c, T, h)
     y = y + torch.einsum("bcign,bcgrpn->bcigrp", C, incoming) * from_start.view(b, c, T, g, r, 1)
     y = y.reshape(b, c * T, h, p)[:, :length]
     return y, state
