@@ -234,6 +234,35 @@ def run_one(cfg: dict[str, Any]) -> dict[str, Any]:
             "peak_floor_mb": max(0, floor - rss0) / 2**20, "peak_at_floor": peak <= floor and floor > rss0 + 2**20}
 
 
+def triton_check_child(seed: int) -> dict[str, float]:
+    """Run in a subprocess with TRITON_INTERPRET=1: the Triton kernels on CPU tensors against the same
+    references and inputs as the PyTorch paths (smaller L: the interpreter is ~100x slower)."""
+    from seqkit.kernels.ssd.triton import ssd_scan_triton
+    from seqkit.kernels.window_attention.triton import window_attention_triton
+
+    x, dt, A, B, C, proj = ssd_inputs(200, 1, seed)
+    got = ssd_scan_triton(x, dt, A, B, C, chunk_size=SSD_CHUNK)[0]
+    (got * proj).sum().backward()
+    got = [got.detach(), *(t.grad for t in (x, dt, A, B, C))]
+    ref = outputs_and_grads(Impl("ssd/reference", "ssd", "", ssd_impl("reference")), 200, 1, seed)
+    errors = {"ssd/triton": max(rel_err(a, b) for a, b in zip(got, ref, strict=True))}
+    case = attn_impl("reference")()(600, 1, seed)
+    q, k, v = (t.detach().clone().requires_grad_() for t in case.inputs)
+    out = window_attention_triton(q, k, v, window=WINDOW, causal=True)
+    (out * case.proj).sum().backward()
+    ref = outputs_and_grads(Impl("window/reference", "window", "", attn_impl("reference")), 600, 1, seed)
+    errors["window/triton"] = max(rel_err(a, b) for a, b in zip([out.detach(), q.grad, k.grad, v.grad], ref,
+                                                                 strict=True))
+    return errors
+
+
+def triton_check(seed: int) -> dict[str, float]:
+    """The interpreted Triton check in a fresh process (TRITON_INTERPRET must be set before triton.jit runs)."""
+    out = subprocess.run([sys.executable, __file__, "--triton-check"], capture_output=True, text=True,
+                         env=dict(os.environ, TRITON_INTERPRET="1"), check=True).stdout
+    return json.loads(next(ln for ln in out.splitlines() if ln.startswith("RESULT "))[7:])
+
+
 # ------------------------------------------------------------------------------------ parent side
 def rel_err(got: Tensor, want: Tensor) -> float:
     return ((got - want).abs().max() / want.abs().max().clamp_min(1e-30)).item()
@@ -416,7 +445,7 @@ def machine() -> str:
 
 
 def report(rows: list[Row], errors: dict[str, float], groups: dict[str, list[int]], args: argparse.Namespace,
-           started: str, seconds: float) -> str:
+           started: str, seconds: float, triton_errors: dict[str, float] | None = None) -> str:
     smallest = {g: min(ls) for g, ls in groups.items()}
     lines = [
         "# Mixer and kernel benchmarks (CPU, float32, forward+backward)",
@@ -444,6 +473,15 @@ def report(rows: list[Row], errors: dict[str, float], groups: dict[str, list[int
         speed_verdict(rows, "window", "window/blocked", "window/sdpa_dense", groups.get("window", [0]), 8192, 4),
         memory_verdict(rows, "window", "window/blocked", groups.get("window", [0])),
     ]
+    if triton_errors:
+        lines += ["", "## Triton kernels, interpreted on this CPU (TRITON_INTERPRET=1)", "",
+                  "The CUDA kernels (`seqkit/kernels/*/triton.py`) run by Triton's interpreter on CPU tensors, "
+                  "against the same references and the same generated inputs as above, at L=200 (SSD, chunk 64) "
+                  f"and L=600 (window {WINDOW}, causal); max relative error over the output and every input "
+                  "gradient. Timings there mean nothing (the interpreter is ~100x slower); "
+                  "benchmarks/kernels_gpu.py times them on a GPU.", "",
+                  "| kernel | rel err vs ref | verdict |", "|---|---|---|"]
+        lines += [f"| {k} | {e:.2e} | {'PASS' if e < REL_ERR_TOL else 'FAIL'} |" for k, e in triton_errors.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -469,6 +507,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                                        "results/mixers-quick.md")
     p.add_argument("--out", type=Path, default=None, help="results markdown (default results/mixers.md)")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # internal: run one config (JSON) and exit
+    p.add_argument("--triton-check", action="store_true", help=argparse.SUPPRESS)  # internal: interpreted check
     args = p.parse_args(argv)
     if args.quick:
         args.lengths, args.window_lengths, args.repeats = [256, 512], [256, 512], 1
@@ -484,6 +523,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.one is not None:
         print("RESULT " + json.dumps(run_one(json.loads(args.one))), flush=True)
         return 0
+    if args.triton_check:
+        print("RESULT " + json.dumps(triton_check_child(args.seed)), flush=True)
+        return 0
     torch.set_num_threads(args.threads)
     started = subprocess.run(["date", "-u"], capture_output=True, text=True).stdout.strip()
     t0 = time.perf_counter()
@@ -495,12 +537,14 @@ def main(argv: list[str] | None = None) -> int:
     for g in ("ssd", "window"):
         if g in groups:
             errors.update(check(impls, g, groups[g][0], args.batch, args.seed))
-    bad = {k: e for k, e in errors.items() if not e < REL_ERR_TOL}
+    triton_errors = triton_check(args.seed)
+    print(f"interpreted Triton check: {triton_errors}", file=sys.stderr)
+    bad = {k: e for k, e in {**errors, **triton_errors}.items() if not e < REL_ERR_TOL}
     if bad:
         print(f"correctness check failed (max rel err >= {REL_ERR_TOL:g}): {bad}", file=sys.stderr)
         return 1
     rows = run_all(impls, groups, args)
-    text = report(rows, errors, groups, args, started, time.perf_counter() - t0)
+    text = report(rows, errors, groups, args, started, time.perf_counter() - t0, triton_errors)
     print(text, end="")
     atomic_write(args.out, lambda fh: fh.write(text.encode()))
     print(f"wrote {args.out}", file=sys.stderr)
