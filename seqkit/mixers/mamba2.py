@@ -3,7 +3,8 @@
 One branch: in_proj → (z, xBC, dt); depthwise causal conv + SiLU on xBC; input-dependent Δ, B, C
 with a scalar decay A per head; chunked SSD scan (``seqkit.kernels.ssd``) + D skip; output gated
 by SiLU(z) and RMS-normalised; out_proj. The bidirectional variant adds a second branch that scans
-the flipped sequence and sums both before out_proj (as in Bi-Mamba / Caduceus-style models).
+the sequence from its last token to its first (conv taps and scan both reversed, no flipped copy) and
+sums both before out_proj (as in Bi-Mamba / Caduceus-style models).
 """
 
 from __future__ import annotations
@@ -39,14 +40,20 @@ class _SSDBranch(nn.Module):
         self.D = nn.Parameter(torch.ones(n_heads))
         self.norm = nn.RMSNorm(d_inner)
 
-    def _conv(self, xbc: Tensor, segment_ids: Tensor | None) -> Tensor:
-        """Depthwise causal conv over (B, L, conv_dim); taps never cross a segment start."""
-        k = self.conv_weight.shape[1]
+    def _conv(self, xbc: Tensor, segment_ids: Tensor | None, reverse: bool = False) -> Tensor:
+        """Depthwise causal conv over (B, L, conv_dim); taps never cross a segment boundary. ``reverse`` reads
+        x_{t+shift} instead of x_{t-shift}: the causal conv of the flipped sequence, without flipping it."""
+        k, length = self.conv_weight.shape[1], xbc.shape[1]
         out = xbc * self.conv_weight[:, -1] + self.conv_bias
         for shift in range(1, k):
-            shifted = F.pad(xbc, (0, 0, shift, 0))[:, : xbc.shape[1]]  # x_{t-shift}, zeros before t=0
+            if reverse:
+                shifted = F.pad(xbc, (0, 0, 0, shift))[:, shift:]  # x_{t+shift}, zeros after the end
+            else:
+                shifted = F.pad(xbc, (0, 0, shift, 0))[:, :length]  # x_{t-shift}, zeros before t=0
             if segment_ids is not None:
-                same = F.pad(segment_ids, (shift, 0), value=-1)[:, : xbc.shape[1]] == segment_ids
+                pad = (0, shift) if reverse else (shift, 0)
+                ids = F.pad(segment_ids, pad, value=-1)
+                same = (ids[:, shift:] if reverse else ids[:, :length]) == segment_ids
                 shifted = shifted * same[..., None]
             out = out + shifted * self.conv_weight[:, -1 - shift]
         return out
@@ -60,16 +67,17 @@ class _SSDBranch(nn.Module):
         x, B, C = torch.split(F.silu(xbc), [self.d_inner, gn, gn], dim=-1)
         return x, B, C
 
-    def forward(self, u: Tensor, segment_ids: Tensor | None) -> Tensor:
+    def forward(self, u: Tensor, segment_ids: Tensor | None, reverse: bool = False) -> Tensor:
+        """(B, L, d_model) → (B, L, d_inner); ``reverse`` runs this direction from the last token to the first."""
         b, length, _ = u.shape
         z, xbc, dt = self._split(self.in_proj(u))
-        x, B, C = self._ssm_inputs(self._conv(xbc, segment_ids))
+        x, B, C = self._ssm_inputs(self._conv(xbc, segment_ids, reverse))
         x = x.reshape(b, length, self.n_heads, self.head_dim)  # (B, L, H, P)
         B = B.reshape(b, length, self.n_groups, self.d_state)  # (B, L, G, N)
         C = C.reshape(b, length, self.n_groups, self.d_state)
         dt = F.softplus(dt + self.dt_bias)  # (B, L, H)
         A = -torch.exp(self.A_log)
-        y, _ = ssd_scan(x, dt, A, B, C, chunk_size=self.chunk_size, segment_ids=segment_ids)
+        y, _ = ssd_scan(x, dt, A, B, C, chunk_size=self.chunk_size, segment_ids=segment_ids, reverse=reverse)
         y = y + x * self.D[:, None]
         y = y.reshape(b, length, self.d_inner)  # (B, L, d_inner)
         return self.norm(y * F.silu(z))
@@ -167,9 +175,8 @@ class Mamba2(TokenMixer):
             raise ValueError("Mamba2: a bidirectional mixer reads future tokens; call it with causal=False "
                              "or build it with bidirectional=False")
         y = self.forward_branch(x, segment_ids)  # (B, L, d_inner)
-        if self.backward_branch is not None:
-            flipped_ids = None if segment_ids is None else segment_ids.flip(1)
-            y = y + self.backward_branch(x.flip(1), flipped_ids).flip(1)
+        if self.backward_branch is not None:  # the reverse scan reads back to front: no flipped copies
+            y = y + self.backward_branch(x, segment_ids, reverse=True)
         return self.out_proj(y)
 
     def init_state(self, batch_size: int, *, device: torch.device | None = None,
