@@ -31,3 +31,15 @@ def segment_runs(segment_ids: Tensor) -> Tensor:
     """Renumber segments as contiguous runs 1, 2, 3, … per row, so any id values (negative, reused
     after another id) mean the same thing everywhere: a new segment starts where the id changes."""
     return torch.cumsum(segment_starts(segment_ids).long(), dim=1)
+
+
+def segment_ids_from_cu_seqlens(cu_seqlens: Tensor, length: int, batch: int = 1) -> Tensor:
+    """(1, L) segment ids of packed variable-length sequences given as cumulative lengths (0, l1, l1+l2, …, L),
+    the ``cu_seqlens`` convention of flash-attention style kernels; the input must be a batch of 1."""
+    if batch != 1:
+        raise ValueError(f"cu_seqlens describes one packed row: the batch must be 1, got {batch}")
+    if cu_seqlens.dim() != 1 or int(cu_seqlens[0]) != 0 or int(cu_seqlens[-1]) != length or \
+            bool((cu_seqlens[1:] < cu_seqlens[:-1]).any()):
+        raise ValueError(f"cu_seqlens must rise from 0 to L={length}, got {cu_seqlens.tolist()}")
+    positions = torch.arange(length, device=cu_seqlens.device)
+    return torch.bucketize(positions, cu_seqlens[1:-1], right=True)[None]

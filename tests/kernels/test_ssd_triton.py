@@ -85,3 +85,15 @@ def test_non_power_of_two_chunk_is_refused():
     x, dt, A, B, C, _ = (t.float() for t in _inputs(b=1, length=20, h=2, g=1, p=16, n=16))
     with pytest.raises(ValueError, match="power of two"):
         ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=24)
+
+
+def test_cu_seqlens_equals_segment_ids(nan_buffers):
+    x, dt, A, B, C, init = (t.float() for t in _inputs(b=1, length=40, h=2, g=1, p=16, n=16))
+    by_ids = ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=16, initial_state=init,
+                                        segment_ids=torch.tensor([[0] * 9 + [1] * 25 + [2] * 6]))
+    by_cu = ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=16, initial_state=init,
+                                       cu_seqlens=torch.tensor([0, 9, 34, 40]))
+    for a, b in zip(by_cu, by_ids, strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="cu_seqlens"):
+        ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=16, cu_seqlens=torch.tensor([0, 9, 30]))

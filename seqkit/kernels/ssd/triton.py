@@ -28,7 +28,7 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-from seqkit.kernels.segments import segment_runs
+from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs
 
 # Triton's interpreter multiplies bf16/fp16 dot operands as raw bits: upcast them there (exact, slower).
 _INTERPRETED = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") == "1")
@@ -369,12 +369,17 @@ class _SSDScan(torch.autograd.Function):
 
 def ssd_scan_triton(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, chunk_size: int = 64,
                     segment_ids: Tensor | None = None, initial_state: Tensor | None = None,
-                    reverse: bool = False) -> tuple[Tensor, Tensor]:
+                    reverse: bool = False, cu_seqlens: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Triton selective scan; same arguments and results as ``ssd_scan_reference`` (``reverse`` scans from the
-    last token to the first and returns y in the input's order). ``chunk_size`` must be a power of two >= 16."""
+    last token to the first and returns y in the input's order). ``cu_seqlens`` (cumulative lengths of packed
+    sequences in a batch of 1) is an alternative to ``segment_ids``. ``chunk_size``: a power of two >= 16."""
     if chunk_size < 16 or chunk_size & (chunk_size - 1):
         raise ValueError(f"ssd_scan_triton: chunk_size must be a power of two >= 16, got {chunk_size}")
     b, length = x.shape[:2]
+    if cu_seqlens is not None:
+        if segment_ids is not None:
+            raise ValueError("ssd_scan_triton: give segment_ids or cu_seqlens, not both")
+        segment_ids = segment_ids_from_cu_seqlens(cu_seqlens.to(x.device), length, b)
     if segment_ids is None:
         seg = torch.zeros(b, length, dtype=torch.int32, device=x.device)
     else:  # runs are the same read in either direction: the kernels only compare neighbours' ids

@@ -26,7 +26,7 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-from seqkit.kernels.segments import segment_runs, segment_start_index
+from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs, segment_start_index
 
 _INTERPRETED = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") == "1")
 
@@ -367,13 +367,9 @@ def window_attention_triton(q: Tensor, k: Tensor, v: Tensor, *, window: int, cau
     if block < 16 or block & (block - 1):
         raise ValueError(f"window_attention_triton: block must be a power of two >= 16, got {block}")
     if cu_seqlens is not None:
-        if segment_ids is not None or b != 1:
-            raise ValueError("window_attention_triton: cu_seqlens needs a batch of 1 and no segment_ids")
-        if int(cu_seqlens[0]) != 0 or int(cu_seqlens[-1]) != length:
-            raise ValueError(f"window_attention_triton: cu_seqlens must run from 0 to L={length}, got "
-                             f"{cu_seqlens.tolist()}")
-        segment_ids = torch.bucketize(torch.arange(length, device=q.device), cu_seqlens[1:-1].to(q.device),
-                                      right=True)[None]
+        if segment_ids is not None:
+            raise ValueError("window_attention_triton: give segment_ids or cu_seqlens, not both")
+        segment_ids = segment_ids_from_cu_seqlens(cu_seqlens.to(q.device), length, b)
     if (q_far is None) != (k_far is None):
         raise ValueError("window_attention_triton: give both q_far and k_far, or neither")
     has_seg = segment_ids is not None
