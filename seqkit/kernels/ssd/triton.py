@@ -352,7 +352,8 @@ class _SSDScan(torch.autograd.Function):
         dCh = _empty(lc.b, lc.L, lc.H, lc.N, **f32)
         da = _empty(lc.b, lc.H, lc.n_chunks * lc.T, **f32)
         _chunk_bwd_kernel[grid](x, dt, A, B, C, seg, Hs, dS, dlogcarry, dy, dx, ddt, dBh, dCh, da,
-                                lc.L, lc.n_chunks, lc.H, lc.P, lc.N, lc.r, *s, IEEE=lc.ieee, **lc.meta)
+                                lc.L, lc.n_chunks, lc.H, lc.P, lc.N, lc.r, *s, IEEE=lc.ieee, num_warps=8,
+                                **lc.meta)  # eight T×T and T×P tiles live at once: more warps, fewer spills
         # a = in-chunk cumsum of dt·A: its gradient is the reverse cumsum of da within each chunk.
         da = da.view(lc.b, lc.H, lc.n_chunks, lc.T)
         rc = da.flip(-1).cumsum(-1).flip(-1).reshape(lc.b, lc.H, -1)[:, :, : lc.L]  # (b, H, L) logical order

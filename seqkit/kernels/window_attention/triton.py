@@ -56,7 +56,7 @@ def _scores(q, k, qf, kf, offs_m, offs_n, seg_q, seg_k, start_k, L, W, NS, scale
             CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
     """Scaled scores of one (query block, key block) tile, −inf where not visible; and the far-sink mask."""
     s = _dot(q, tl.trans(k), IEEE) * scale
-    far = offs_m[:, None] < 0  # all False
+    far = (offs_m[:, None] < 0) & (offs_n[None, :] < 0)  # all False, (BM, BN): both branches yield one type
     if boundary:
         dist = offs_m[:, None] - offs_n[None, :]
         local = (dist < W) & (dist > -W)
