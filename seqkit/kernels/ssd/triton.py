@@ -69,6 +69,31 @@ def _seg_at(seg_ptr, b, t, L, s_sb, s_sl, REVERSE: tl.constexpr):
 
 
 @triton.jit
+def _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T: tl.constexpr, REVERSE: tl.constexpr):
+    """Segment run entering chunk c (its previous token's) and that of the chunk's last token."""
+    return (_seg_at(seg_ptr, b, c * T - 1, L, s_sb, s_sl, REVERSE),
+            _seg_at(seg_ptr, b, c * T + T - 1, L, s_sb, s_sl, REVERSE))
+
+
+@triton.jit
+def _chunk_carry(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
+                 T: tl.constexpr, REVERSE: tl.constexpr):
+    """κ_c: the decay of the whole chunk when it continues the incoming segment, else 0 (a reset)."""
+    valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
+                                          T, REVERSE)
+    prev_last, seg_last = _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T, REVERSE)
+    return tl.where(seg_last == prev_last, tl.exp(tl.sum(dt * tl.load(A_ptr + h).to(tl.float32), axis=0)), 0.0)
+
+
+@triton.jit
+def _tile(ptr, b, phys, valid, head, width, s_b, s_l, s_h, s_w, BW: tl.constexpr):
+    """(T, BW) tile of a chunk's rows ``phys`` for one head (or group); zero on padded rows and columns."""
+    ow = tl.arange(0, BW)
+    return tl.load(ptr + b * s_b + phys[:, None] * s_l + head * s_h + ow[None, :] * s_w,
+                   mask=valid[:, None] & (ow[None, :] < width), other=0.0)
+
+
+@triton.jit
 def _chunk_state_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, seg_ptr, S_ptr, L, n_chunks, H, P, N, r,
                         s_xb, s_xl, s_xh, s_xp, s_dtb, s_dtl, s_dth, s_Bb, s_Bl, s_Bg, s_Bn, s_sb, s_sl,
                         T: tl.constexpr, BP: tl.constexpr, BN: tl.constexpr, REVERSE: tl.constexpr,
@@ -77,14 +102,12 @@ def _chunk_state_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, seg_ptr, S_ptr, L, n_chunks
     g = h // r
     valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
                                           T, REVERSE)
-    seg_last = _seg_at(seg_ptr, b, c * T + T - 1, L, s_sb, s_sl, REVERSE)
-    a_last = tl.sum(tl.where(valid, dt, 0.0) * tl.load(A_ptr + h).to(tl.float32), axis=0)
+    _, seg_last = _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T, REVERSE)
+    a_last = tl.sum(dt * tl.load(A_ptr + h).to(tl.float32), axis=0)  # dt = 0 on padded rows
     w = tl.where(seg == seg_last, dt * tl.exp(a_last - a), 0.0)  # (T,)
     op, on = tl.arange(0, BP), tl.arange(0, BN)
-    x = tl.load(x_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp,
-                mask=valid[:, None] & (op[None, :] < P), other=0.0)  # (T, BP)
-    Bm = tl.load(B_ptr + b * s_Bb + phys[:, None] * s_Bl + g * s_Bg + on[None, :] * s_Bn,
-                 mask=valid[:, None] & (on[None, :] < N), other=0.0)  # (T, BN)
+    x = _tile(x_ptr, b, phys, valid, h, P, s_xb, s_xl, s_xh, s_xp, BP)  # (T, BP)
+    Bm = _tile(B_ptr, b, phys, valid, g, N, s_Bb, s_Bl, s_Bg, s_Bn, BN)  # (T, BN)
     xw = (x.to(tl.float32) * w[:, None]).to(x_ptr.dtype.element_ty)
     S = _dot(tl.trans(xw), Bm, IEEE)  # (BP, BN)
     base = ((b * n_chunks + c) * H + h) * P * N
@@ -103,16 +126,10 @@ def _state_passing_kernel(S_ptr, Hs_ptr, final_ptr, init_ptr, dt_ptr, A_ptr, seg
         state = tl.load(init_ptr + (b * H + h) * P * N + pn, mask=m, other=0.0).to(tl.float32)
     else:
         state = tl.zeros((BP, BN), dtype=tl.float32)
-    A = tl.load(A_ptr + h).to(tl.float32)
     for c in range(0, n_chunks):
         base = ((b * n_chunks + c) * H + h) * P * N
         tl.store(Hs_ptr + base + pn, state, mask=m)  # the state entering chunk c
-        valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb,
-                                              s_sl, T, REVERSE)
-        a_last = tl.sum(dt * A, axis=0)
-        seg_last = _seg_at(seg_ptr, b, c * T + T - 1, L, s_sb, s_sl, REVERSE)
-        prev_last = _seg_at(seg_ptr, b, c * T - 1, L, s_sb, s_sl, REVERSE)
-        carry = tl.where(seg_last == prev_last, tl.exp(a_last), 0.0)
+        carry = _chunk_carry(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl, T, REVERSE)
         state = carry * state + tl.load(S_ptr + base + pn, mask=m, other=0.0)
     tl.store(final_ptr + (b * H + h) * P * N + pn, state, mask=m)
 
@@ -127,12 +144,11 @@ def _chunk_scan_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, seg_ptr, Hs_ptr, y_pt
     DT = x_ptr.dtype.element_ty
     valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
                                           T, REVERSE)
-    prev_last = _seg_at(seg_ptr, b, c * T - 1, L, s_sb, s_sl, REVERSE)
+    prev_last, _ = _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T, REVERSE)
     op, on, it = tl.arange(0, BP), tl.arange(0, BN), tl.arange(0, T)
-    mp, mn = valid[:, None] & (op[None, :] < P), valid[:, None] & (on[None, :] < N)
-    x = tl.load(x_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp, mask=mp, other=0.0)
-    Bm = tl.load(B_ptr + b * s_Bb + phys[:, None] * s_Bl + g * s_Bg + on[None, :] * s_Bn, mask=mn, other=0.0)
-    Cm = tl.load(C_ptr + b * s_Bb + phys[:, None] * s_Bl + g * s_Bg + on[None, :] * s_Bn, mask=mn, other=0.0)
+    x = _tile(x_ptr, b, phys, valid, h, P, s_xb, s_xl, s_xh, s_xp, BP)
+    Bm = _tile(B_ptr, b, phys, valid, g, N, s_Bb, s_Bl, s_Bg, s_Bn, BN)
+    Cm = _tile(C_ptr, b, phys, valid, g, N, s_Bb, s_Bl, s_Bg, s_Bn, BN)
     visible = (it[:, None] >= it[None, :]) & (seg[:, None] == seg[None, :])
     decay = tl.exp(tl.where(visible, a[:, None] - a[None, :], float("-inf")))  # (T, T)
     scores = _dot(Cm, tl.trans(Bm), IEEE) * decay  # (T, T)
@@ -143,7 +159,8 @@ def _chunk_scan_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, seg_ptr, Hs_ptr, y_pt
                   other=0.0)  # (BN, BP): the incoming state, transposed
     enter = tl.where(seg == prev_last, tl.exp(a), 0.0)
     y += enter[:, None] * _dot(Cm, Hin.to(DT), IEEE)
-    tl.store(y_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp, y.to(DT), mask=mp)
+    tl.store(y_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp, y.to(DT),
+             mask=valid[:, None] & (op[None, :] < P))
 
 
 @triton.jit
@@ -157,12 +174,10 @@ def _chunk_dstate_kernel(dy_ptr, dt_ptr, A_ptr, C_ptr, seg_ptr, D_ptr, L, n_chun
     DT = dy_ptr.dtype.element_ty
     valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
                                           T, REVERSE)
-    prev_last = _seg_at(seg_ptr, b, c * T - 1, L, s_sb, s_sl, REVERSE)
+    prev_last, _ = _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T, REVERSE)
     op, on = tl.arange(0, BP), tl.arange(0, BN)
-    dy = tl.load(dy_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp,
-                 mask=valid[:, None] & (op[None, :] < P), other=0.0)
-    Cm = tl.load(C_ptr + b * s_Bb + phys[:, None] * s_Bl + g * s_Bg + on[None, :] * s_Bn,
-                 mask=valid[:, None] & (on[None, :] < N), other=0.0)
+    dy = _tile(dy_ptr, b, phys, valid, h, P, s_xb, s_xl, s_xh, s_xp, BP)
+    Cm = _tile(C_ptr, b, phys, valid, g, N, s_Bb, s_Bl, s_Bg, s_Bn, BN)
     enter = tl.where(seg == prev_last, tl.exp(a), 0.0)
     D = _dot(tl.trans((dy.to(tl.float32) * enter[:, None]).to(DT)), Cm, IEEE)  # (BP, BN)
     base = ((b * n_chunks + c) * H + h) * P * N
@@ -183,16 +198,11 @@ def _state_passing_bwd_kernel(D_ptr, Hs_ptr, dS_ptr, dlogcarry_ptr, dfinal_ptr, 
         G = tl.load(dfinal_ptr + (b * H + h) * P * N + pn, mask=m, other=0.0).to(tl.float32)
     else:
         G = tl.zeros((BP, BN), dtype=tl.float32)
-    A = tl.load(A_ptr + h).to(tl.float32)
     for k in range(0, n_chunks):
         c = n_chunks - 1 - k
         base = ((b * n_chunks + c) * H + h) * P * N
         tl.store(dS_ptr + base + pn, G, mask=m)
-        valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb,
-                                              s_sl, T, REVERSE)
-        seg_last = _seg_at(seg_ptr, b, c * T + T - 1, L, s_sb, s_sl, REVERSE)
-        prev_last = _seg_at(seg_ptr, b, c * T - 1, L, s_sb, s_sl, REVERSE)
-        carry = tl.where(seg_last == prev_last, tl.exp(tl.sum(dt * A, axis=0)), 0.0)
+        carry = _chunk_carry(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl, T, REVERSE)
         Hc = tl.load(Hs_ptr + base + pn, mask=m, other=0.0)
         tl.store(dlogcarry_ptr + (b * H + h) * n_chunks + c, carry * tl.sum(tl.sum(G * Hc, axis=1), axis=0))
         G = tl.load(D_ptr + base + pn, mask=m, other=0.0) + carry * G
@@ -211,17 +221,14 @@ def _chunk_bwd_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, seg_ptr, Hs_ptr, dS_pt
     DT = x_ptr.dtype.element_ty
     valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
                                           T, REVERSE)
-    prev_last = _seg_at(seg_ptr, b, c * T - 1, L, s_sb, s_sl, REVERSE)
-    seg_last = _seg_at(seg_ptr, b, c * T + T - 1, L, s_sb, s_sl, REVERSE)
+    prev_last, seg_last = _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T, REVERSE)
     a_last = tl.sum(dt * tl.load(A_ptr + h).to(tl.float32), axis=0)
     op, on, it = tl.arange(0, BP), tl.arange(0, BN), tl.arange(0, T)
     mp, mn = valid[:, None] & (op[None, :] < P), valid[:, None] & (on[None, :] < N)
-    xrow = b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp
-    brow = b * s_Bb + phys[:, None] * s_Bl + g * s_Bg + on[None, :] * s_Bn
-    x = tl.load(x_ptr + xrow, mask=mp, other=0.0)
-    dy = tl.load(dy_ptr + xrow, mask=mp, other=0.0)
-    Bm = tl.load(B_ptr + brow, mask=mn, other=0.0)
-    Cm = tl.load(C_ptr + brow, mask=mn, other=0.0)
+    x = _tile(x_ptr, b, phys, valid, h, P, s_xb, s_xl, s_xh, s_xp, BP)
+    dy = _tile(dy_ptr, b, phys, valid, h, P, s_xb, s_xl, s_xh, s_xp, BP)
+    Bm = _tile(B_ptr, b, phys, valid, g, N, s_Bb, s_Bl, s_Bg, s_Bn, BN)
+    Cm = _tile(C_ptr, b, phys, valid, g, N, s_Bb, s_Bl, s_Bg, s_Bn, BN)
     base = ((b * n_chunks + c) * H + h) * P * N
     pn = op[:, None] * N + on[None, :]
     mpn = (op[:, None] < P) & (on[None, :] < N)
@@ -263,7 +270,7 @@ def _chunk_bwd_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, seg_ptr, Hs_ptr, dS_pt
     tail = tl.sum(w * q, axis=0) + tl.load(dlogcarry_ptr + (b * H + h) * n_chunks + c)
     da += tl.where(it == T - 1, tail, 0.0)
 
-    tl.store(dx_ptr + xrow, dx.to(DT), mask=mp)
+    tl.store(dx_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp, dx.to(DT), mask=mp)
     tl.store(ddt_ptr + b * s_dtb + phys * s_dtl + h * s_dth, ddt, mask=valid)
     hrow = ((b * L + phys[:, None]) * H + h) * N + on[None, :]  # per-head dB/dC, (b, L, H, N) float32
     tl.store(dB_ptr + hrow, dB, mask=mn)

@@ -85,63 +85,92 @@ def _is_boundary(m0, n0, L, W, BM: tl.constexpr, BN: tl.constexpr, CAUSAL: tl.co
 
 
 @triton.jit
+def _rows(PTR, base, offs, limit, s_l, s_d, D, BD: tl.constexpr):
+    """(len(offs), BD) tile of one (batch, head)'s rows ``offs``; zero at rows >= limit and columns >= D."""
+    offs_d = tl.arange(0, BD)
+    return tl.load(PTR + base + offs[:, None] * s_l + offs_d[None, :] * s_d,
+                   mask=(offs[:, None] < limit) & (offs_d[None, :] < D), other=0.0)
+
+
+@triton.jit
+def _store_rows(PTR, value, base, offs, L, s_l, s_d, D, BD: tl.constexpr):
+    offs_d = tl.arange(0, BD)
+    tl.store(PTR + base + offs[:, None] * s_l + offs_d[None, :] * s_d, value.to(PTR.dtype.element_ty),
+             mask=(offs[:, None] < L) & (offs_d[None, :] < D))
+
+
+@triton.jit
+def _token_info(SEG, START, b, offs, L, s_sb, s_sl):
+    """Segment run and segment start of tokens ``offs`` (clamped into the sequence)."""
+    idx = b * s_sb + tl.minimum(offs, L - 1) * s_sl
+    return tl.load(SEG + idx), tl.load(START + idx)
+
+
+@triton.jit
+def _pair(PTR, FAR, base, offs, limit, s_l, s_d, D, BD: tl.constexpr, HAS_FAR: tl.constexpr):
+    """A tile and its capped-distance twin (the tile itself when there is none)."""
+    x = _rows(PTR, base, offs, limit, s_l, s_d, D, BD)
+    x_far = x
+    if HAS_FAR:
+        x_far = _rows(FAR, base, offs, limit, s_l, s_d, D, BD)
+    return x, x_far
+
+
+@triton.jit
 def _fwd_kernel(Q, K, V, QF, KF, SEG, START, OUT, LSE, L, H, W, NS, scale,
                 s_b, s_h, s_l, s_d, s_sb, s_sl, D,
                 BM: tl.constexpr, BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr,
                 HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
     mb, bh = tl.program_id(0), tl.program_id(1)
-    b, h = bh // H, bh % H
+    b, base = bh // H, (bh // H) * s_b + (bh % H) * s_h
     m0 = mb * BM
-    offs_m, offs_d = m0 + tl.arange(0, BM), tl.arange(0, BD)
-    mq = (offs_m[:, None] < L) & (offs_d[None, :] < D)
-    base = b * s_b + h * s_h
-    q_ptrs = base + offs_m[:, None] * s_l + offs_d[None, :] * s_d
-    q = tl.load(Q + q_ptrs, mask=mq, other=0.0)
-    qf = q
-    if HAS_FAR:
-        qf = tl.load(QF + q_ptrs, mask=mq, other=0.0)
-    seg_q = tl.load(SEG + b * s_sb + tl.minimum(offs_m, L - 1) * s_sl)
+    offs_m = m0 + tl.arange(0, BM)
+    q, qf = _pair(Q, QF, base, offs_m, L, s_l, s_d, D, BD, HAS_FAR)
+    seg_q, _ = _token_info(SEG, START, b, offs_m, L, s_sb, s_sl)
     m_i = tl.full((BM,), float("-inf"), tl.float32)
     l_i = tl.zeros((BM,), tl.float32)
     acc = tl.zeros((BM, BD), tl.float32)
     lo, hi = _span(m0, L, W, BM, BN, CAUSAL)
     # sinks of the first query's segment that lie before the window's span (all of them far keys)
-    sink_lo = tl.load(START + b * s_sb + tl.minimum(m0, L - 1) * s_sl)
+    _, sink_lo = _token_info(SEG, START, b, m0, L, s_sb, s_sl)
     sink_hi = tl.minimum(sink_lo + NS, lo)
     for n0 in range(sink_lo, sink_hi, BN):
-        m_i, l_i, acc = _fwd_tile(Q, K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, m0, L, W, NS, scale, sink_hi,
+        m_i, l_i, acc = _fwd_tile(K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, L, W, NS, scale, sink_hi,
                                   base, s_l, s_d, s_sb, s_sl, b, D, m_i, l_i, acc, True,
                                   BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
     for n0 in range(lo, hi, BN):
         boundary = _is_boundary(m0, n0, L, W, BM, BN, CAUSAL)
-        m_i, l_i, acc = _fwd_tile(Q, K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, m0, L, W, NS, scale, hi,
+        m_i, l_i, acc = _fwd_tile(K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, L, W, NS, scale, hi,
                                   base, s_l, s_d, s_sb, s_sl, b, D, m_i, l_i, acc, boundary,
                                   BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
     l_safe = tl.where(l_i > 0, l_i, 1.0)
-    tl.store(OUT + q_ptrs, (acc / l_safe[:, None]).to(OUT.dtype.element_ty), mask=mq)
+    _store_rows(OUT, acc / l_safe[:, None], base, offs_m, L, s_l, s_d, D, BD)
     tl.store(LSE + bh * L + offs_m, m_i + tl.log(l_safe), mask=offs_m < L)
 
 
 @triton.jit
-def _fwd_tile(Q, K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, m0, L, W, NS, scale, key_end,
+def _key_scores(K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, L, W, NS, scale, key_end,
+                base, s_l, s_d, s_sb, s_sl, b, D, boundary,
+                BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr,
+                HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
+    """Load key block n0 (keys past key_end count as absent) and score it against a query tile."""
+    offs_n = n0 + tl.arange(0, BN)
+    k, kf = _pair(K, KF, base, offs_n, key_end, s_l, s_d, D, BD, HAS_FAR)
+    v = _rows(V, base, offs_n, key_end, s_l, s_d, D, BD)
+    seg_k, start_k = _token_info(SEG, START, b, offs_n, L, s_sb, s_sl)
+    s, far = _scores(q, k, qf, kf, offs_m, tl.where(offs_n < key_end, offs_n, L), seg_q, seg_k, start_k, L, W,
+                     NS, scale, boundary, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    return s, far, k, kf, v
+
+
+@triton.jit
+def _fwd_tile(K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, L, W, NS, scale, key_end,
               base, s_l, s_d, s_sb, s_sl, b, D, m_i, l_i, acc, boundary,
               BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr,
               HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
-    offs_n, offs_d = n0 + tl.arange(0, BN), tl.arange(0, BD)
-    in_range = offs_n < key_end
-    mk = in_range[:, None] & (offs_d[None, :] < D)
-    k_ptrs = base + offs_n[:, None] * s_l + offs_d[None, :] * s_d
-    k = tl.load(K + k_ptrs, mask=mk, other=0.0)
-    v = tl.load(V + k_ptrs, mask=mk, other=0.0)
-    kf = k
-    if HAS_FAR:
-        kf = tl.load(KF + k_ptrs, mask=mk, other=0.0)
-    nc = tl.minimum(offs_n, L - 1)
-    seg_k = tl.load(SEG + b * s_sb + nc * s_sl)
-    start_k = tl.load(START + b * s_sb + nc * s_sl)
-    key_end_ok = tl.where(in_range, offs_n, L)  # keys past key_end count as outside the sequence
-    s, far = _scores(q, k, qf, kf, offs_m, key_end_ok, seg_q, seg_k, start_k, L, W, NS, scale, boundary,
-                     CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    s, far, k, kf, v = _key_scores(K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, L, W, NS, scale, key_end,
+                                   base, s_l, s_d, s_sb, s_sl, b, D, boundary,
+                                   BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
     m_new = tl.maximum(m_i, tl.max(s, axis=1))
     m_safe = tl.where(m_new == float("-inf"), 0.0, m_new)
     p = tl.exp(s - m_safe[:, None])
@@ -157,24 +186,18 @@ def _bwd_dq_kernel(Q, K, V, QF, KF, SEG, START, DO, LSE, DELTA, DQ, DQF, L, H, W
                    BM: tl.constexpr, BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr,
                    HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
     mb, bh = tl.program_id(0), tl.program_id(1)
-    b, h = bh // H, bh % H
+    b, base = bh // H, (bh // H) * s_b + (bh % H) * s_h
     m0 = mb * BM
-    offs_m, offs_d = m0 + tl.arange(0, BM), tl.arange(0, BD)
-    mq = (offs_m[:, None] < L) & (offs_d[None, :] < D)
-    base = b * s_b + h * s_h
-    q_ptrs = base + offs_m[:, None] * s_l + offs_d[None, :] * s_d
-    q = tl.load(Q + q_ptrs, mask=mq, other=0.0)
-    do = tl.load(DO + q_ptrs, mask=mq, other=0.0)
-    qf = q
-    if HAS_FAR:
-        qf = tl.load(QF + q_ptrs, mask=mq, other=0.0)
-    seg_q = tl.load(SEG + b * s_sb + tl.minimum(offs_m, L - 1) * s_sl)
+    offs_m = m0 + tl.arange(0, BM)
+    q, qf = _pair(Q, QF, base, offs_m, L, s_l, s_d, D, BD, HAS_FAR)
+    do = _rows(DO, base, offs_m, L, s_l, s_d, D, BD)
+    seg_q, _ = _token_info(SEG, START, b, offs_m, L, s_sb, s_sl)
     lse = tl.load(LSE + bh * L + offs_m, mask=offs_m < L, other=0.0)
     delta = tl.load(DELTA + bh * L + offs_m, mask=offs_m < L, other=0.0)
     dq = tl.zeros((BM, BD), tl.float32)
     dqf = tl.zeros((BM, BD), tl.float32)
     lo, hi = _span(m0, L, W, BM, BN, CAUSAL)
-    sink_lo = tl.load(START + b * s_sb + tl.minimum(m0, L - 1) * s_sl)
+    _, sink_lo = _token_info(SEG, START, b, m0, L, s_sb, s_sl)
     sink_hi = tl.minimum(sink_lo + NS, lo)
     for n0 in range(sink_lo, sink_hi, BN):
         dq, dqf = _dq_tile(K, V, KF, SEG, START, q, qf, do, lse, delta, seg_q, offs_m, n0, L, W, NS, scale,
@@ -185,9 +208,9 @@ def _bwd_dq_kernel(Q, K, V, QF, KF, SEG, START, DO, LSE, DELTA, DQ, DQF, L, H, W
         dq, dqf = _dq_tile(K, V, KF, SEG, START, q, qf, do, lse, delta, seg_q, offs_m, n0, L, W, NS, scale,
                            hi, base, s_l, s_d, s_sb, s_sl, b, D, dq, dqf, boundary,
                            BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
-    tl.store(DQ + q_ptrs, (dq * scale).to(DQ.dtype.element_ty), mask=mq)
+    _store_rows(DQ, dq * scale, base, offs_m, L, s_l, s_d, D, BD)
     if HAS_FAR:
-        tl.store(DQF + q_ptrs, (dqf * scale).to(DQF.dtype.element_ty), mask=mq)
+        _store_rows(DQF, dqf * scale, base, offs_m, L, s_l, s_d, D, BD)
 
 
 @triton.jit
@@ -195,23 +218,11 @@ def _dq_tile(K, V, KF, SEG, START, q, qf, do, lse, delta, seg_q, offs_m, n0, L, 
              base, s_l, s_d, s_sb, s_sl, b, D, dq, dqf, boundary,
              BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr,
              HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
-    offs_n, offs_d = n0 + tl.arange(0, BN), tl.arange(0, BD)
-    in_range = offs_n < key_end
-    mk = in_range[:, None] & (offs_d[None, :] < D)
-    k_ptrs = base + offs_n[:, None] * s_l + offs_d[None, :] * s_d
-    k = tl.load(K + k_ptrs, mask=mk, other=0.0)
-    v = tl.load(V + k_ptrs, mask=mk, other=0.0)
-    kf = k
-    if HAS_FAR:
-        kf = tl.load(KF + k_ptrs, mask=mk, other=0.0)
-    nc = tl.minimum(offs_n, L - 1)
-    seg_k = tl.load(SEG + b * s_sb + nc * s_sl)
-    start_k = tl.load(START + b * s_sb + nc * s_sl)
-    s, far = _scores(q, k, qf, kf, offs_m, tl.where(in_range, offs_n, L), seg_q, seg_k, start_k, L, W, NS, scale,
-                     boundary, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
+    s, far, k, kf, v = _key_scores(K, V, KF, SEG, START, q, qf, seg_q, offs_m, n0, L, W, NS, scale, key_end,
+                                   base, s_l, s_d, s_sb, s_sl, b, D, boundary,
+                                   BN, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
     p = tl.exp(s - lse[:, None])
-    dp = _dot(do, tl.trans(v), IEEE)
-    ds = p * (dp - delta[:, None])
+    ds = p * (_dot(do, tl.trans(v), IEEE) - delta[:, None])
     if HAS_FAR:
         dq += _dot(tl.where(far, 0.0, ds).to(k.dtype), k, IEEE)
         dqf += _dot(tl.where(far, ds, 0.0).to(kf.dtype), kf, IEEE)
@@ -226,20 +237,12 @@ def _bwd_dkdv_kernel(Q, K, V, QF, KF, SEG, START, DO, LSE, DELTA, DK, DV, DKF, L
                      BM: tl.constexpr, BN: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr,
                      HAS_SEG: tl.constexpr, HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
     nb, bh = tl.program_id(0), tl.program_id(1)
-    b, h = bh // H, bh % H
+    b, base = bh // H, (bh // H) * s_b + (bh % H) * s_h
     n0 = nb * BN
-    offs_n, offs_d = n0 + tl.arange(0, BN), tl.arange(0, BD)
-    mk = (offs_n[:, None] < L) & (offs_d[None, :] < D)
-    base = b * s_b + h * s_h
-    k_ptrs = base + offs_n[:, None] * s_l + offs_d[None, :] * s_d
-    k = tl.load(K + k_ptrs, mask=mk, other=0.0)
-    v = tl.load(V + k_ptrs, mask=mk, other=0.0)
-    kf = k
-    if HAS_FAR:
-        kf = tl.load(KF + k_ptrs, mask=mk, other=0.0)
-    nc = tl.minimum(offs_n, L - 1)
-    seg_k = tl.load(SEG + b * s_sb + nc * s_sl)
-    start_k = tl.load(START + b * s_sb + nc * s_sl)
+    offs_n = n0 + tl.arange(0, BN)
+    k, kf = _pair(K, KF, base, offs_n, L, s_l, s_d, D, BD, HAS_FAR)
+    v = _rows(V, base, offs_n, L, s_l, s_d, D, BD)
+    seg_k, start_k = _token_info(SEG, START, b, offs_n, L, s_sb, s_sl)
     keys = tl.where(offs_n < L, offs_n, L)
     dk = tl.zeros((BN, BD), tl.float32)
     dv = tl.zeros((BN, BD), tl.float32)
@@ -254,45 +257,38 @@ def _bwd_dkdv_kernel(Q, K, V, QF, KF, SEG, START, DO, LSE, DELTA, DK, DV, DKF, L
     q_hi = tl.cdiv(q_hi, BM) * BM
     for m0 in range(q_lo, q_hi, BM):
         boundary = _is_boundary(m0, n0, L, W, BM, BN, CAUSAL)
-        dk, dv, dkf = _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, k, v, kf, seg_k, start_k, keys, m0, bh, L, W, NS,
-                                 scale, base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, boundary,
+        dk, dv, dkf = _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, START, k, v, kf, seg_k, start_k, keys, m0, bh, L, W,
+                                 NS, scale, base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, boundary,
                                  BM, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
     # a block holding sinks is seen by every later query of its segment: walk the rest of the sequence
     has_sink = tl.max((((offs_n - start_k) < NS) & (offs_n < L)).to(tl.int32), axis=0)
     if has_sink > 0:
         for m0 in range(q_hi, L, BM):
-            dk, dv, dkf = _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, k, v, kf, seg_k, start_k, keys, m0, bh, L, W,
-                                     NS, scale, base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, True,
+            dk, dv, dkf = _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, START, k, v, kf, seg_k, start_k, keys, m0, bh, L,
+                                     W, NS, scale, base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, True,
                                      BM, BD, CAUSAL, HAS_SEG, HAS_FAR, IEEE)
-    tl.store(DK + k_ptrs, (dk * scale).to(DK.dtype.element_ty), mask=mk)
-    tl.store(DV + k_ptrs, dv.to(DV.dtype.element_ty), mask=mk)
+    _store_rows(DK, dk * scale, base, offs_n, L, s_l, s_d, D, BD)
+    _store_rows(DV, dv, base, offs_n, L, s_l, s_d, D, BD)
     if HAS_FAR:
-        tl.store(DKF + k_ptrs, (dkf * scale).to(DKF.dtype.element_ty), mask=mk)
+        _store_rows(DKF, dkf * scale, base, offs_n, L, s_l, s_d, D, BD)
 
 
 @triton.jit
-def _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, k, v, kf, seg_k, start_k, keys, m0, bh, L, W, NS, scale,
+def _dkdv_tile(Q, QF, DO, LSE, DELTA, SEG, START, k, v, kf, seg_k, start_k, keys, m0, bh, L, W, NS, scale,
                base, s_l, s_d, s_sb, s_sl, b, D, dk, dv, dkf, boundary,
                BM: tl.constexpr, BD: tl.constexpr, CAUSAL: tl.constexpr, HAS_SEG: tl.constexpr,
                HAS_FAR: tl.constexpr, IEEE: tl.constexpr):
-    offs_m, offs_d = m0 + tl.arange(0, BM), tl.arange(0, BD)
-    valid_m = offs_m < L
-    mq = valid_m[:, None] & (offs_d[None, :] < D)
-    q_ptrs = base + offs_m[:, None] * s_l + offs_d[None, :] * s_d
-    q = tl.load(Q + q_ptrs, mask=mq, other=0.0)
-    do = tl.load(DO + q_ptrs, mask=mq, other=0.0)
-    qf = q
-    if HAS_FAR:
-        qf = tl.load(QF + q_ptrs, mask=mq, other=0.0)
-    seg_q = tl.load(SEG + b * s_sb + tl.minimum(offs_m, L - 1) * s_sl)
-    lse = tl.load(LSE + bh * L + offs_m, mask=valid_m, other=float("inf"))  # padded rows: p = 0
-    delta = tl.load(DELTA + bh * L + offs_m, mask=valid_m, other=0.0)
+    offs_m = m0 + tl.arange(0, BM)
+    q, qf = _pair(Q, QF, base, offs_m, L, s_l, s_d, D, BD, HAS_FAR)
+    do = _rows(DO, base, offs_m, L, s_l, s_d, D, BD)
+    seg_q, _ = _token_info(SEG, START, b, offs_m, L, s_sb, s_sl)
+    lse = tl.load(LSE + bh * L + offs_m, mask=offs_m < L, other=float("inf"))  # padded rows: p = 0
+    delta = tl.load(DELTA + bh * L + offs_m, mask=offs_m < L, other=0.0)
     s, far = _scores(q, k, qf, kf, offs_m, keys, seg_q, seg_k, start_k, L, W, NS, scale, boundary,
                      CAUSAL, HAS_SEG, HAS_FAR, IEEE)
     p = tl.exp(s - lse[:, None])  # (BM, BN)
     dv += _dot(tl.trans(p.to(do.dtype)), do, IEEE)
-    dp = _dot(do, tl.trans(v), IEEE)
-    ds = p * (dp - delta[:, None])
+    ds = p * (_dot(do, tl.trans(v), IEEE) - delta[:, None])
     if HAS_FAR:
         dk += _dot(tl.trans(tl.where(far, 0.0, ds).to(q.dtype)), q, IEEE)
         dkf += _dot(tl.trans(tl.where(far, ds, 0.0).to(qf.dtype)), qf, IEEE)
