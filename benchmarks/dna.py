@@ -124,7 +124,7 @@ def section_classification(checkpoint: str | None, epochs: int, accelerator: str
                   "accuracy": round(float(metrics["val_acc"]), 4), "mcc": round(float(metrics["val_mcc"]), 4),
                   "minutes": round((time.perf_counter() - start) / 60, 1), "device": device,
                   "threads": threads, "torch": torch.__version__, "date": date.today().isoformat()}
-        name = f"{record['tokenizer']}_{arm}_{'cpu' if device == 'CPU' else 'gpu'}.json"
+        name = f"{record['tokenizer']}_{arm}_{'cpu' if device == 'CPU' else 'gpu'}_{epochs}ep.json"
         PROMOTER_DIR.mkdir(parents=True, exist_ok=True)
         text = json.dumps(record, indent=1)
         atomic_write(PROMOTER_DIR / name, lambda fh, text=text: fh.write(text.encode()))
