@@ -21,25 +21,13 @@ accumulation. No autotuner and no device queries: the same pinned launch runs un
 
 from __future__ import annotations
 
-import os
-
 import torch
 import triton
 import triton.language as tl
 from torch import Tensor
 
 from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs
-
-# Triton's interpreter multiplies bf16/fp16 dot operands as raw bits: upcast them there (exact, slower).
-_INTERPRETED = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") == "1")
-
-
-@triton.jit
-def _dot(a, b, IEEE: tl.constexpr):
-    if IEEE or _INTERPRETED:
-        return tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="ieee")
-    else:
-        return tl.dot(a, b)
+from seqkit.kernels.triton_dot import dot as _dot
 
 
 @triton.jit

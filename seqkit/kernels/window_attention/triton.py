@@ -19,7 +19,6 @@ segment when the block holds sinks). No atomics. Segments come as run ids (``seg
 from __future__ import annotations
 
 import math
-import os
 
 import torch
 import triton
@@ -27,16 +26,7 @@ import triton.language as tl
 from torch import Tensor
 
 from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs, segment_start_index
-
-_INTERPRETED = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") == "1")
-
-
-@triton.jit
-def _dot(a, b, IEEE: tl.constexpr):
-    if IEEE or _INTERPRETED:  # the interpreter multiplies bf16/fp16 dot operands as raw bits
-        return tl.dot(a.to(tl.float32), b.to(tl.float32), input_precision="ieee")
-    else:
-        return tl.dot(a, b)
+from seqkit.kernels.triton_dot import dot as _dot
 
 
 @triton.jit
