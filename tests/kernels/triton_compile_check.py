@@ -1,61 +1,37 @@
-"""Compile every seqkit Triton kernel for a Hopper GPU (sm_90) without a GPU and print one JSON line
-{kernel: "ok" | error}. Run by test_triton_compile.py in a process without TRITON_INTERPRET (under the
-interpreter, @triton.jit gives interpreted functions, which do not compile)."""
+"""Compile the launches the dispatcher would make at the widest common tiles, for the GPU generations with
+the least shared memory per block (sm_86/89: 99 KB) and for Hopper (sm_90), without a GPU, and print one
+JSON line {"arch/dtype/kernel": "ok" | what is wrong}. Run by test_triton_compile.py in a process without
+TRITON_INTERPRET (under the interpreter, @triton.jit gives interpreted functions, which do not compile)."""
 
 import json
-import sys
 
-import triton
-from triton.backends.compiler import GPUTarget
-from triton.compiler import ASTSource
+import torch
 
-from seqkit.kernels.ssd import triton as ssd
-from seqkit.kernels.window_attention import triton as win
+from seqkit.kernels import triton_inspect as ti
 
-HOPPER = GPUTarget("cuda", 90, 32)
-FP32_POINTERS = {"A_ptr", "S_ptr", "Hs_ptr", "final_ptr", "D_ptr", "dS_ptr", "dlogcarry_ptr", "dfinal_ptr",
-                 "dinit_ptr", "ddt_ptr", "dB_ptr", "dC_ptr", "da_ptr", "init_ptr", "LSE", "DELTA"}
-INT_POINTERS = {"seg_ptr", "SEG", "START"}
-DATA_POINTERS = {"Q", "K", "V", "QF", "KF", "OUT", "DO", "DQ", "DQF", "DK", "DV", "DKF", "x_ptr", "dt_ptr", "B_ptr",
-                 "C_ptr", "y_ptr", "dy_ptr", "dx_ptr"}
-CONSTEXPRS = {"BM": 64, "BN": 64, "BD": 64, "CAUSAL": True, "HAS_SEG": True, "HAS_FAR": True, "T": 64, "BP": 64,
-              "REVERSE": True, "HAS_INIT": True, "HAS_DFINAL": True}
-KERNELS = [win._fwd_kernel, win._bwd_dq_kernel, win._bwd_dkdv_kernel, ssd._chunk_state_kernel,
-           ssd._state_passing_kernel, ssd._chunk_scan_kernel, ssd._chunk_dstate_kernel, ssd._state_passing_bwd_kernel,
-           ssd._chunk_bwd_kernel]
-
-
-def signature(kernel, data_type: str) -> tuple[dict[str, str], dict[str, object]]:
-    """Pointer, integer and constexpr arguments of a kernel, by name (data pointers of ``data_type``)."""
-    sig, constexprs = {}, {}
-    for name in kernel.arg_names:
-        if name in DATA_POINTERS:
-            sig[name] = data_type
-        elif name in FP32_POINTERS:
-            sig[name] = "*fp32"
-        elif name in INT_POINTERS:
-            sig[name] = "*i32"
-        elif name == "scale":
-            sig[name] = "fp32"
-        elif name == "IEEE":
-            sig[name], constexprs[name] = "constexpr", data_type == "*fp32"
-        elif name in CONSTEXPRS:
-            sig[name], constexprs[name] = "constexpr", CONSTEXPRS[name]
-        else:
-            sig[name] = "i32"
-    return sig, constexprs
+# Mamba-2 heads (P 64) with d_state 128, attention heads of 128 with LM-Infinite's far q/k: the widest tiles.
+CASES = {"bf16": (torch.bfloat16, False), "tf32": (torch.float32, False)}
 
 
 def main() -> None:
-    data_type = sys.argv[1] if len(sys.argv) > 1 else "*bf16"
     results = {}
-    for kernel in KERNELS:
-        sig, constexprs = signature(kernel, data_type)
-        try:
-            compiled = triton.compile(ASTSource(fn=kernel, signature=sig, constexprs=constexprs), target=HOPPER)
-            results[kernel.fn.__name__] = "ok" if "ld.global" in compiled.asm["ptx"] else "no global loads in PTX"
-        except Exception as err:  # report every kernel, not just the first failure
-            results[kernel.fn.__name__] = f"{type(err).__name__}: {err}"[:2000]
+    for arch in (86, 90):
+        for label, (dtype, ieee) in CASES.items():
+            launches = ti.ssd_launches(64, 128, dtype, ieee) + ti.attention_launches(128, dtype, ieee, far=True)
+            for launch in launches:
+                key = f"sm_{arch}/{label}/{launch.name}"
+                try:
+                    compiled = ti.compile_launch(launch, dtype, arch)
+                except Exception as err:  # report every kernel, not just the first failure
+                    results[key] = f"{type(err).__name__}: {err}"[:2000]
+                    continue
+                shared = compiled.metadata.shared
+                if "ld.global" not in compiled.asm["ptx"]:
+                    results[key] = "no global loads in PTX"
+                elif shared > ti.SHARED_LIMIT[arch]:
+                    results[key] = f"needs {shared} B of shared memory, sm_{arch} allows {ti.SHARED_LIMIT[arch]}"
+                else:
+                    results[key] = "ok"
     print(json.dumps(results))
 
 

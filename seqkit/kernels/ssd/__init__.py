@@ -17,15 +17,15 @@ def ssd_scan(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, chunk_si
     """Selective scan y, final_state = SSD(x, dt, A, B, C); see ``ssd_scan_reference`` for shapes.
 
     ``reverse`` scans from the last token to the first (y stays in input order); ``backend`` forces
-    ``"triton"`` or ``"torch"`` (default: $SEQKIT_KERNELS, else Triton for CUDA tensors). The Triton path
-    needs a power-of-two ``chunk_size`` >= 16 and falls back to PyTorch otherwise.
+    ``"triton"`` or ``"torch"`` (default: $SEQKIT_KERNELS, else Triton for CUDA tensors). ``chunk_size`` tiles
+    the PyTorch path (tuned for CPUs); the Triton path picks its own tile for the GPU (``ssd_tile_plan``). The
+    chunk length changes only the order of floating-point operations, never the result.
     """
-    pow2 = chunk_size >= 16 and chunk_size & (chunk_size - 1) == 0
-    if choose_backend(x, backend) == "triton" and pow2:
+    if choose_backend(x, backend) == "triton":
         from seqkit.kernels.ssd.triton import ssd_scan_triton
 
-        return ssd_scan_triton(x, dt, A, B, C, chunk_size=chunk_size, segment_ids=segment_ids,
-                               initial_state=initial_state, reverse=reverse)
+        return ssd_scan_triton(x, dt, A, B, C, segment_ids=segment_ids, initial_state=initial_state,
+                               reverse=reverse)
     if reverse:
         flip = [None if t is None else t.flip(1) for t in (x, dt, B, C, segment_ids)]
         y, state = ssd_scan_chunked(flip[0], flip[1], A, flip[2], flip[3], chunk_size=chunk_size,

@@ -16,7 +16,10 @@ reverse cumsum) and the sum of per-head dB/dC over a group's heads are done with
 Ragged lengths are masked (no padded copies); ``reverse=True`` reads every tensor back to front through the
 index map, so the reverse branch of a bidirectional mixer needs no flipped copy. Float32 inputs take IEEE
 fp32 dots (no TF32) so results match the reference to 1e-4; bf16/fp16 inputs take tensor-core dots with fp32
-accumulation. No autotuner and no device queries: the same pinned launch runs under ``TRITON_INTERPRET=1``.
+accumulation (fp32 takes TF32 dots when the user allowed them; see ``triton_dot``). No autotuner and no device
+queries: ``ssd_tile_plan`` pins the chunk length and warp count from the tile widths and dtype, so the same
+launch runs under ``TRITON_INTERPRET=1``; ``benchmarks/kernels_static.py`` checks every plan against each
+GPU generation's shared-memory limit and reports ptxas's register spills.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from torch import Tensor
 
 from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs
 from seqkit.kernels.triton_dot import dot as _dot
+from seqkit.kernels.triton_dot import ieee_dots
 
 
 @triton.jit
@@ -220,8 +224,9 @@ def _chunk_bwd_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, seg_ptr, Hs_ptr, dS_pt
     base = ((b * n_chunks + c) * H + h) * P * N
     pn = op[:, None] * N + on[None, :]
     mpn = (op[:, None] < P) & (on[None, :] < N)
-    Hc = tl.load(Hs_ptr + base + pn, mask=mpn, other=0.0)  # (BP, BN) state entering the chunk
-    dS = tl.load(dS_ptr + base + pn, mask=mpn, other=0.0)  # (BP, BN) gradient of the chunk's own state
+    hrow = ((b * L + phys[:, None]) * H + h) * N + on[None, :]  # per-head dB/dC, (b, L, H, N) float32
+    # Each gradient tile is stored as soon as it is final, and Hc/dS are loaded only where they are used, so
+    # fewer tiles are live at once (ptxas spills less; see benchmarks/kernels_static.py).
 
     # intra-chunk: y = (CBᵀ ∘ decay) (dt x)
     visible = (it[:, None] >= it[None, :]) & (seg[:, None] == seg[None, :])
@@ -233,36 +238,35 @@ def _chunk_bwd_kernel(x_ptr, dt_ptr, A_ptr, B_ptr, C_ptr, seg_ptr, Hs_ptr, dS_pt
     back = _dot(tl.trans(scores.to(DT)), dy, IEEE)  # (T, BP): Σ_i L_ij dy_i
     dx = back * dt[:, None]
     ddt = tl.sum(back * xf, axis=1)
-    d_cb = (d_scores * decay).to(DT)
-    dC = _dot(d_cb, Bm, IEEE)  # (T, BN)
-    dB = _dot(tl.trans(d_cb), Cm, IEEE)
     grad_decay = d_scores * scores  # d/da_i of L_ij is L_ij, d/da_j is −L_ij
     da = tl.sum(grad_decay, axis=1) - tl.sum(grad_decay, axis=0)
+    d_cb = (d_scores * decay).to(DT)
+    dB = _dot(tl.trans(d_cb), Cm, IEEE)  # (T, BN)
 
     # inter-chunk: y_i += enter_i H_c C_i
+    Hc = tl.load(Hs_ptr + base + pn, mask=mpn, other=0.0)  # (BP, BN) state entering the chunk
     enter = tl.where(seg == prev_last, tl.exp(a), 0.0)
     dy_h = _dot(dy, Hc.to(DT), IEEE)  # (T, BN): Hcᵀ dy_i
-    dC += enter[:, None] * dy_h
     da += enter * tl.sum(dy_h * Cm.to(tl.float32), axis=1)  # dy_i · y_i(inter)
+    dC = _dot(d_cb, Bm, IEEE) + enter[:, None] * dy_h
+    tl.store(dC_ptr + hrow, dC, mask=mn)
 
     # the chunk's own state: S = Σ_j w_j x_j B_jᵀ, w_j = [seg_j = seg_T] exp(a_T − a_j) dt_j
+    dS = tl.load(dS_ptr + base + pn, mask=mpn, other=0.0).to(DT)  # (BP, BN) gradient of the chunk's own state
     to_end = tl.where(seg == seg_last, tl.exp(a_last - a), 0.0)
     w = to_end * dt
-    b_ds = _dot(Bm, tl.trans(dS.to(DT)), IEEE)  # (T, BP): dS B_j
+    dB += w[:, None] * _dot(x, dS, IEEE)
+    tl.store(dB_ptr + hrow, dB, mask=mn)
+    b_ds = _dot(Bm, tl.trans(dS), IEEE)  # (T, BP): dS B_j
     dx += w[:, None] * b_ds
-    dB += w[:, None] * _dot(x, dS.to(DT), IEEE)
+    tl.store(dx_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp, dx.to(DT), mask=mp)
     q = tl.sum(xf * b_ds, axis=1)  # x_j · dS B_j
     ddt += to_end * q
     da -= w * q
     # a_T enters through every w_j and through κ_c (its gradient was summed by the reverse walk)
     tail = tl.sum(w * q, axis=0) + tl.load(dlogcarry_ptr + (b * H + h) * n_chunks + c)
     da += tl.where(it == T - 1, tail, 0.0)
-
-    tl.store(dx_ptr + b * s_xb + phys[:, None] * s_xl + h * s_xh + op[None, :] * s_xp, dx.to(DT), mask=mp)
     tl.store(ddt_ptr + b * s_dtb + phys * s_dtl + h * s_dth, ddt, mask=valid)
-    hrow = ((b * L + phys[:, None]) * H + h) * N + on[None, :]  # per-head dB/dC, (b, L, H, N) float32
-    tl.store(dB_ptr + hrow, dB, mask=mn)
-    tl.store(dC_ptr + hrow, dC, mask=mn)
     tl.store(da_ptr + (b * H + h) * n_chunks * T + c * T + it, da)
 
 
@@ -275,18 +279,35 @@ def _block(n: int) -> int:
     return max(16, triton.next_power_of_2(n))
 
 
+def ssd_tile_plan(head_dim: int, d_state: int, dtype: torch.dtype) -> tuple[int, int]:
+    """(chunk length, num_warps) for the kernels' tiles on a GPU.
+
+    The heaviest kernel (``_chunk_bwd``) holds several T×T and T×max(P, N) tiles; with 16-bit inputs at
+    T = 64 and P = N = 64 it fits every GPU's shared memory without spilling registers at 8 warps, and
+    wider heads or fp32 operands (which Triton stages with about twice the shared memory) halve T. The
+    numbers behind these rules are in ``benchmarks/results/kernels_static.md``.
+    """
+    width = max(_block(head_dim), _block(d_state))
+    if dtype == torch.float32:
+        width *= 2
+    chunk = 64 if width <= 64 else 32 if width <= 128 else 16
+    return chunk, 8  # the state-passing walk holds P×N fp32 tiles: at 4 warps ptxas spills from N = 128
+
+
 class _Launch:
     """Shapes, strides and launch constants shared by the forward and backward of one call."""
 
-    def __init__(self, x: Tensor, dt: Tensor, B: Tensor, seg: Tensor, chunk_size: int, reverse: bool) -> None:
+    def __init__(self, x: Tensor, dt: Tensor, B: Tensor, seg: Tensor, chunk_size: int | None, reverse: bool) -> None:
         self.b, self.L, self.H, self.P = x.shape
         self.G, self.N = B.shape[-2:]
         self.r = self.H // self.G
-        self.T = chunk_size
+        planned, self.num_warps = ssd_tile_plan(self.P, self.N, x.dtype)
+        self.T = chunk_size = chunk_size or planned
         self.n_chunks = triton.cdiv(self.L, chunk_size)
         self.strides = (*x.stride(), *dt.stride(), *B.stride(), *seg.stride())
-        self.meta = {"T": chunk_size, "BP": _block(self.P), "BN": _block(self.N), "REVERSE": reverse}
-        self.ieee = x.dtype == torch.float32
+        self.meta = {"T": chunk_size, "BP": _block(self.P), "BN": _block(self.N), "REVERSE": reverse,
+                     "num_warps": self.num_warps}
+        self.ieee = ieee_dots(x.dtype)
 
     def states(self, x: Tensor, dt: Tensor, A: Tensor, B: Tensor, seg: Tensor, init: Tensor | None
                ) -> tuple[Tensor, Tensor]:
@@ -347,8 +368,7 @@ class _SSDScan(torch.autograd.Function):
         dCh = _empty(lc.b, lc.L, lc.H, lc.N, **f32)
         da = _empty(lc.b, lc.H, lc.n_chunks * lc.T, **f32)
         _chunk_bwd_kernel[grid](x, dt, A, B, C, seg, Hs, dS, dlogcarry, dy, dx, ddt, dBh, dCh, da,
-                                lc.L, lc.n_chunks, lc.H, lc.P, lc.N, lc.r, *s, IEEE=lc.ieee, num_warps=8,
-                                **lc.meta)  # eight T×T and T×P tiles live at once: more warps, fewer spills
+                                lc.L, lc.n_chunks, lc.H, lc.P, lc.N, lc.r, *s, IEEE=lc.ieee, **lc.meta)
         # a = in-chunk cumsum of dt·A: its gradient is the reverse cumsum of da within each chunk.
         da = da.view(lc.b, lc.H, lc.n_chunks, lc.T)
         rc = da.flip(-1).cumsum(-1).flip(-1).reshape(lc.b, lc.H, -1)[:, :, : lc.L]  # (b, H, L) logical order
@@ -363,13 +383,14 @@ class _SSDScan(torch.autograd.Function):
                 None if init is None else dinit.to(init.dtype), None, None)
 
 
-def ssd_scan_triton(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, chunk_size: int = 64,
+def ssd_scan_triton(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, chunk_size: int | None = None,
                     segment_ids: Tensor | None = None, initial_state: Tensor | None = None,
                     reverse: bool = False, cu_seqlens: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """Triton selective scan; same arguments and results as ``ssd_scan_reference`` (``reverse`` scans from the
     last token to the first and returns y in the input's order). ``cu_seqlens`` (cumulative lengths of packed
-    sequences in a batch of 1) is an alternative to ``segment_ids``. ``chunk_size``: a power of two >= 16."""
-    if chunk_size < 16 or chunk_size & (chunk_size - 1):
+    sequences in a batch of 1) is an alternative to ``segment_ids``. ``chunk_size`` (a power of two >= 16) only
+    changes the tiling, not the result; by default ``ssd_tile_plan`` picks it for the GPU."""
+    if chunk_size is not None and (chunk_size < 16 or chunk_size & (chunk_size - 1)):
         raise ValueError(f"ssd_scan_triton: chunk_size must be a power of two >= 16, got {chunk_size}")
     b, length = x.shape[:2]
     if cu_seqlens is not None:

@@ -14,6 +14,10 @@ Backward (FlashAttention-2 split): ``_bwd_dq`` walks the same key blocks per que
 per key block, the query blocks that can see it (the window's span, and every later query block of the
 segment when the block holds sinks). No atomics. Segments come as run ids (``segment_ids`` or
 ``cu_seqlens``); in-segment positions (sinks) are derived from each token's segment start.
+
+No autotuner and no device queries: ``attention_tile_plan`` pins block sizes and warp counts of the forward
+and backward from the head width and dtype (the backward keeps more tiles live, so it may take smaller blocks
+than the forward), and the same launch runs under ``TRITON_INTERPRET=1``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from torch import Tensor
 
 from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs, segment_start_index
 from seqkit.kernels.triton_dot import dot as _dot
+from seqkit.kernels.triton_dot import ieee_dots
 
 
 @triton.jit
@@ -303,12 +308,15 @@ class _WindowAttention(torch.autograd.Function):
         b, h, length, d = q.shape
         o = _empty_like(q)
         lse = _empty(b, h, length, device=q.device, dtype=torch.float32)
-        args = _args(q, seg, window, n_sinks, causal, has_seg, q_far is not None, block)
+        plan = attention_tile_plan(d, q.dtype)
+        fwd_block, fwd_warps = (block, plan["forward"][1]) if block else plan["forward"]
+        args = _args(q, seg, window, n_sinks, causal, has_seg, q_far is not None, fwd_block, fwd_warps)
         qf, kf = (q_far, k_far) if q_far is not None else (q, k)
-        _fwd_kernel[(triton.cdiv(length, block), b * h)](q, k, v, qf, kf, seg, start, o, lse, *args["runtime"],
-                                                          **args["meta"])
+        _fwd_kernel[(triton.cdiv(length, fwd_block), b * h)](q, k, v, qf, kf, seg, start, o, lse,
+                                                              *args["runtime"], **args["meta"])
         ctx.save_for_backward(q, k, v, q_far, k_far, seg, start, o, lse)
-        ctx.args = args
+        bwd_block, bwd_warps = (block, plan["backward"][1]) if block else plan["backward"]
+        ctx.args = _args(q, seg, window, n_sinks, causal, has_seg, q_far is not None, bwd_block, bwd_warps)
         return o
 
     @staticmethod
@@ -331,26 +339,44 @@ class _WindowAttention(torch.autograd.Function):
                 None, None, None, None, None, None, None)
 
 
+def attention_tile_plan(head_dim: int, dtype: torch.dtype) -> dict[str, tuple[int, int]]:
+    """{"forward" | "backward": (block, num_warps)} for a GPU launch.
+
+    With 16-bit inputs a 64×64 block fits every GPU's shared memory without register spills at head width
+    64 (forward up to 128); the backward keeps q, k, v, dO and three accumulators live, and Triton stages
+    fp32 operands with several times the shared memory of bf16 ones, so wider heads and fp32 take smaller
+    blocks. The numbers behind these rules are in ``benchmarks/results/kernels_static.md``.
+    """
+    width = max(16, triton.next_power_of_2(head_dim))
+    if dtype == torch.float32:
+        forward = backward = 32 if width <= 64 else 16
+    else:
+        forward = 64 if width <= 128 else 32
+        backward = 64 if width <= 64 else 32 if width <= 128 else 16
+    return {"forward": (forward, 8 if forward >= 32 else 4), "backward": (backward, 8 if backward >= 32 else 4)}
+
+
 def _args(q: Tensor, seg: Tensor, window: int, n_sinks: int, causal: bool, has_seg: bool, has_far: bool,
-          block: int) -> dict:
+          block: int, num_warps: int) -> dict:
     b, h, length, d = q.shape
     runtime = (length, h, window, n_sinks, 1.0 / math.sqrt(d), *q.stride(), *seg.stride(), d)
     meta = {"BM": block, "BN": block, "BD": max(16, triton.next_power_of_2(d)), "CAUSAL": causal,
-            "HAS_SEG": has_seg, "HAS_FAR": has_far, "IEEE": q.dtype == torch.float32}
+            "HAS_SEG": has_seg, "HAS_FAR": has_far, "IEEE": ieee_dots(q.dtype), "num_warps": num_warps}
     return {"runtime": runtime, "meta": meta}
 
 
 def window_attention_triton(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
                             segment_ids: Tensor | None = None, n_sinks: int = 0, q_far: Tensor | None = None,
                             k_far: Tensor | None = None, cu_seqlens: Tensor | None = None,
-                            block: int = 64) -> Tensor:
+                            block: int | None = None) -> Tensor:
     """Flash sliding-window attention; same contract as ``window_attention_reference``.
 
     ``cu_seqlens`` (int, (n + 1,)) describes packed variable-length sequences along L of a batch-1 input, as
-    an alternative to ``segment_ids``. ``block`` (a power of two >= 16) is the query and key tile size.
+    an alternative to ``segment_ids``. ``block`` (a power of two >= 16) forces the query and key tile size of
+    both passes; by default ``attention_tile_plan`` picks them for the GPU.
     """
     b, _, length, _ = q.shape
-    if block < 16 or block & (block - 1):
+    if block is not None and (block < 16 or block & (block - 1)):
         raise ValueError(f"window_attention_triton: block must be a power of two >= 16, got {block}")
     if cu_seqlens is not None:
         if segment_ids is not None:
