@@ -89,7 +89,7 @@ def check_ssd(device: str, smoke: bool) -> dict[str, float]:
 
     length = 64 if smoke else 512
     ins = ssd_inputs(length, torch.float32, device, grad=True)
-    y, _ = ssd_scan_triton(*ins, chunk_size=SSD["chunk"] if not smoke else 16)
+    y, _ = ssd_scan_triton(*ins, chunk_size=16 if smoke else None)  # None: the dispatcher's tile plan
     ref_in = [t.detach().double().requires_grad_() for t in ins]
     y_ref, _ = ssd_scan_reference(*ref_in)
     w = torch.randn_like(y_ref)
@@ -105,7 +105,7 @@ def time_ssd(length: int, dtype: torch.dtype, device: str, smoke: bool) -> list[
     from seqkit.kernels.ssd.triton import ssd_scan_triton
 
     chunk = 16 if smoke else SSD["chunk"]
-    paths = {"Triton": lambda *a: ssd_scan_triton(*a, chunk_size=chunk)[0],
+    paths = {"Triton": lambda *a: ssd_scan_triton(*a, chunk_size=16 if smoke else None)[0],
              "PyTorch chunked": lambda *a: ssd_scan_chunked(*a, chunk_size=chunk)[0]}
     flops, moved = ssd_flops_bytes(length, torch.finfo(dtype).bits // 8)
     rows = []
@@ -155,7 +155,7 @@ def check_window(device: str, smoke: bool) -> dict[str, float]:
 
     length, window = (96 if smoke else 2048), ATTN["window"]
     q, k, v = attn_inputs(length, torch.float32, device)
-    out = window_attention_triton(q, k, v, window=window, n_sinks=ATTN["n_sinks"], block=16 if smoke else 64)
+    out = window_attention_triton(q, k, v, window=window, n_sinks=ATTN["n_sinks"], block=16 if smoke else None)
     ref_in = [t.detach().double().requires_grad_() for t in (q, k, v)]
     ref = window_attention_reference(*ref_in, window=window, n_sinks=ATTN["n_sinks"])
     w = torch.randn_like(ref)
@@ -173,7 +173,7 @@ def time_window(length: int, dtype: torch.dtype, device: str, smoke: bool) -> li
     window, ns = ATTN["window"], ATTN["n_sinks"]
     paths: dict[str, Callable[..., Tensor]] = {
         "Triton": lambda q, k, v: window_attention_triton(q, k, v, window=window, n_sinks=ns,
-                                                          block=16 if smoke else 64),
+                                                          block=16 if smoke else None),
         "PyTorch blocked": lambda q, k, v: window_attention_blocked(q, k, v, window=window, n_sinks=ns)}
     if not smoke:
         try:
@@ -216,7 +216,10 @@ def table(rows: list[dict], checks: dict[str, dict[str, float]], device_name: st
              f"`benchmarks/kernels_gpu.py`, {date.today().isoformat()}, torch {torch.__version__}. Medians of "
              "`triton.testing.do_bench`. FLOPs are the forward's useful work (backward ≈ 2.5x); bytes are the "
              "forward's minimum traffic (inputs read once, output written once). "
-             f"SSD: B={SSD['batch']}, H={SSD['heads']}, P={SSD['head_dim']}, N={SSD['d_state']}, chunk {SSD['chunk']}. "
+             f"SSD: B={SSD['batch']}, H={SSD['heads']}, P={SSD['head_dim']}, N={SSD['d_state']}; the PyTorch path "
+             f"uses chunk {SSD['chunk']}, the Triton path its tile plan (`ssd_tile_plan`, `attention_tile_plan`; "
+             "see kernels_static.md). fp32 runs under torch's default \"highest\" matmul precision: IEEE dots on "
+             "every path, no TF32. "
              f"Window: B={ATTN['batch']}, H={ATTN['heads']}, d={ATTN['head_dim']}, window {ATTN['window']} + "
              f"{ATTN['n_sinks']} sinks, causal. OOM: the path ran out of GPU memory.", "",
              "Correctness on this device before timing (fp32, max relative error):", ""]

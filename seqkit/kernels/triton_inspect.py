@@ -73,7 +73,7 @@ def attention_launches(head_dim: int, dtype: torch.dtype, ieee: bool, far: bool,
     """Forward, dQ and dK/dV kernels as ``window_attention_triton`` launches them (causal, segments)."""
     plan = win.attention_tile_plan(head_dim, dtype)
     out = []
-    for kernel, step in zip(ATTENTION_KERNELS, ("forward", "backward", "backward")):
+    for kernel, step in zip(ATTENTION_KERNELS, ("forward", "backward", "backward"), strict=True):
         size, warps = plan[step]
         size = block or size
         const = {"BM": size, "BN": size, "BD": max(16, triton.next_power_of_2(head_dim)), "CAUSAL": True,

@@ -97,3 +97,30 @@ def test_cu_seqlens_equals_segment_ids(nan_buffers):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
     with pytest.raises(ValueError, match="cu_seqlens"):
         ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=16, cu_seqlens=torch.tensor([0, 9, 30]))
+
+
+def test_tile_plan_narrows_the_chunk_for_wide_states_and_fp32_operands():
+    """The rules benchmarks/results/kernels_static.md measured: 64-token chunks for 16-bit P = N = 64, half
+    for d_state 128 or fp32 operands, a quarter for both; 8 warps throughout."""
+    plan = ssd_triton.ssd_tile_plan
+    assert plan(64, 64, torch.bfloat16) == (64, 8)
+    assert plan(64, 128, torch.bfloat16) == (32, 8)
+    assert plan(64, 64, torch.float32) == (32, 8)
+    assert plan(64, 128, torch.float32) == (16, 8)
+    assert plan(20, 16, torch.float32) == (64, 8)
+
+
+def test_planned_launch_matches_reference(nan_buffers):
+    """No chunk_size: the plan picks it (d_state 72 → 128-wide tiles, fp32 → 16-token chunks); y, the final
+    state and the gradients of x, B and C agree with the reference (the chunk only changes the tiling)."""
+    ref_inputs = [t.requires_grad_() for t in _inputs(b=1, length=37, h=2, g=1, p=8, n=72)]
+    ours = [t.detach().float().requires_grad_() for t in ref_inputs]
+    y, final = ssd_triton.ssd_scan_triton(*ours[:5], initial_state=ours[5])
+    x, dt, A, B, C, init = ref_inputs
+    y_ref, final_ref = ssd_scan_reference(x, dt, A, B, C, initial_state=init)
+    assert _rel(y, y_ref) < 1e-4 and _rel(final, final_ref) < 1e-4
+    w = torch.randn_like(y_ref)
+    got = torch.autograd.grad((y.double() * w).sum(), [ours[0], ours[3], ours[4]])
+    want = torch.autograd.grad((y_ref * w).sum(), [x, B, C])
+    for name, a, r in zip(("x", "B", "C"), got, want, strict=True):
+        assert _rel(a, r) < 1e-4, (name, _rel(a, r))

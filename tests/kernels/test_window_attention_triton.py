@@ -96,3 +96,30 @@ def test_dispatch_forces_either_path(monkeypatch):
                                rtol=1e-4, atol=1e-5)
     monkeypatch.setenv("SEQKIT_KERNELS", "torch")
     torch.testing.assert_close(window_attention(q, k, v, window=8, n_sinks=2), want, rtol=0, atol=0)
+
+
+def test_tile_plan_narrows_blocks_for_wide_heads_and_fp32_operands():
+    """The rules benchmarks/results/kernels_static.md measured: 16-bit heads of 64 take 64-wide blocks both
+    ways; heads of 128 keep them forward and halve them backward; fp32 operands take 32 (16 from 128)."""
+    plan = win_triton.attention_tile_plan
+    assert plan(64, torch.bfloat16) == {"forward": (64, 8), "backward": (64, 8)}
+    assert plan(128, torch.bfloat16) == {"forward": (64, 8), "backward": (32, 8)}
+    assert plan(64, torch.float32) == {"forward": (32, 8), "backward": (32, 8)}
+    assert plan(128, torch.float32) == {"forward": (16, 4), "backward": (16, 4)}
+
+
+def test_planned_launch_matches_reference(nan_buffers):
+    """No block: the plan picks 32-token blocks (fp32, head_dim 40) for both passes; Λ-mask with segments
+    and far q/k, output and all five gradients against the reference."""
+    gen = torch.Generator().manual_seed(1)
+    ref_in = [torch.randn(1, 2, 70, 40, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(5)]
+    ours = [t.detach().float().requires_grad_() for t in ref_in]
+    kw = {"window": 19, "n_sinks": 2, "segment_ids": SEGMENTS[:1]}
+    ref = window_attention_reference(*ref_in[:3], **kw, q_far=ref_in[3], k_far=ref_in[4])
+    out = win_triton.window_attention_triton(*ours[:3], **kw, q_far=ours[3], k_far=ours[4])
+    assert _rel(out, ref) < 1e-4
+    w = torch.randn_like(ref)
+    got = torch.autograd.grad((out.double() * w).sum(), ours)
+    want = torch.autograd.grad((ref * w).sum(), ref_in)
+    for name, a, r in zip(("q", "k", "v", "q_far", "k_far"), got, want, strict=True):
+        assert _rel(a, r) < 1e-4, (name, _rel(a, r))
