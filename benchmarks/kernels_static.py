@@ -35,19 +35,18 @@ ATTN_SHAPES = {"d64": (64, False), "d64 far": (64, True), "d128": (128, False), 
 def launches(variant: str, label: str) -> list[tuple[str, ti.Launch]]:
     """(shape name, launch) of every kernel for one precision; ``variant`` is "plan" or "fixed64"."""
     dtype, ieee = PRECISIONS[label]
-    if variant == "fixed64":  # the launch before tile plans: fp32 always took IEEE dots
+    fixed = variant == "fixed64"
+    if fixed:  # the launch before tile plans: fp32 always took IEEE dots
         ieee = dtype == torch.float32
+    size, warps = (64, 4) if fixed else (None, None)
     out = []
     for name, (p, n) in SSD_SHAPES.items():
-        fixed = variant == "fixed64"
-        for launch in ti.ssd_launches(p, n, dtype, ieee, chunk=64 if fixed else None, num_warps=4 if fixed else None):
+        for launch in ti.ssd_launches(p, n, dtype, ieee, chunk=size, num_warps=warps):
             if fixed and launch.name == "chunk_bwd_kernel":
                 launch = ti.Launch(launch.kernel, launch.constexprs, 8)
             out.append((name, launch))
     for name, (d, far) in ATTN_SHAPES.items():
-        fixed = variant == "fixed64"
-        out += [(name, launch) for launch in ti.attention_launches(d, dtype, ieee, far, block=64 if fixed else None,
-                                                                   num_warps=4 if fixed else None)]
+        out += [(name, launch) for launch in ti.attention_launches(d, dtype, ieee, far, block=size, num_warps=warps)]
     return out
 
 
