@@ -35,17 +35,24 @@ from seqkit.kernels.triton_dot import ieee_dots
 
 
 @triton.jit
-def _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
-                T: tl.constexpr, REVERSE: tl.constexpr):
-    """Logical positions of chunk c, their validity, physical rows, dt, segment runs and cumulative log-decay."""
+def _chunk_dt(dt_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, T: tl.constexpr, REVERSE: tl.constexpr):
+    """Validity, physical rows and dt (0 on padded rows) of chunk c's logical positions."""
     t = c * T + tl.arange(0, T)
     valid = t < L
-    tc = tl.minimum(t, L - 1)  # padded positions repeat the last segment id, with dt = 0
+    tc = tl.minimum(t, L - 1)  # padded positions repeat the last row (its segment id), with dt = 0
     if REVERSE:
         phys = L - 1 - tc
     else:
         phys = tc
     dt = tl.load(dt_ptr + b * s_dtb + phys * s_dtl + h * s_dth, mask=valid, other=0.0).to(tl.float32)
+    return valid, phys, dt
+
+
+@triton.jit
+def _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
+                T: tl.constexpr, REVERSE: tl.constexpr):
+    """Chunk c's validity, physical rows, dt, segment runs and cumulative log-decay."""
+    valid, phys, dt = _chunk_dt(dt_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, T, REVERSE)
     seg = tl.load(seg_ptr + b * s_sb + phys * s_sl)
     a = tl.cumsum(dt * tl.load(A_ptr + h).to(tl.float32), axis=0)
     return valid, phys, dt, seg, a
@@ -70,9 +77,9 @@ def _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T: tl.constexpr, REVERSE: tl.const
 @triton.jit
 def _chunk_carry(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
                  T: tl.constexpr, REVERSE: tl.constexpr):
-    """κ_c: the decay of the whole chunk when it continues the incoming segment, else 0 (a reset)."""
-    valid, phys, dt, seg, a = _chunk_meta(dt_ptr, seg_ptr, A_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, s_sb, s_sl,
-                                          T, REVERSE)
+    """κ_c: the decay of the whole chunk when it continues the incoming segment, else 0 (a reset). Called once
+    per chunk by the sequential state walks, so it reads only dt and the two segment ends it needs."""
+    _, _, dt = _chunk_dt(dt_ptr, b, c, h, L, s_dtb, s_dtl, s_dth, T, REVERSE)
     prev_last, seg_last = _chunk_ends(seg_ptr, b, c, L, s_sb, s_sl, T, REVERSE)
     return tl.where(seg_last == prev_last, tl.exp(tl.sum(dt * tl.load(A_ptr + h).to(tl.float32), axis=0)), 0.0)
 
@@ -173,7 +180,7 @@ def _chunk_dstate_kernel(dy_ptr, dt_ptr, A_ptr, C_ptr, seg_ptr, D_ptr, L, n_chun
     enter = tl.where(seg == prev_last, tl.exp(a), 0.0)
     D = _dot(tl.trans((dy.to(tl.float32) * enter[:, None]).to(DT)), Cm, IEEE)  # (BP, BN)
     base = ((b * n_chunks + c) * H + h) * P * N
-    tl.store(D_ptr + base + tl.arange(0, BP)[:, None] * N + on[None, :], D,
+    tl.store(D_ptr + base + op[:, None] * N + on[None, :], D,
              mask=(op[:, None] < P) & (on[None, :] < N))
 
 
