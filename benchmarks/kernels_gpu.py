@@ -4,7 +4,8 @@ What, for L = 4k, 16k, 64k in bf16 and fp32, forward and forward+backward (``tri
 medians):
 
 * ``ssd``: ``ssd_scan_triton`` vs ``ssd_scan_chunked`` (the PyTorch path) at Mamba-2's inner shape for
-  d_model 512 (B=2, H=16, P=64, N=64, one group, chunk 64).
+  d_model 512 (B=2, H=16, P=64, N=64, one group; the PyTorch path in chunks of 64, the Triton path in
+  those of its tile plan, 64 in bf16 and 32 in fp32).
 * ``window``: ``window_attention_triton`` (Λ-mask: window 1,024 + 4 sinks, causal) vs
   ``window_attention_blocked`` (PyTorch), FlexAttention with a block mask of the same Λ-mask, and SDPA
   with a dense (L, L) boolean mask (skipped where that mask would not fit); B=1, H=16, head_dim 64.
@@ -74,9 +75,10 @@ def ssd_inputs(length: int, dtype: torch.dtype, device: str, grad: bool) -> list
     return [t.requires_grad_(grad) for t in (x, dt, A, B, C)]
 
 
-def ssd_flops_bytes(length: int, elem: int) -> tuple[float, float]:
-    """Forward FLOPs of the chunked algorithm and the bytes it must move at least (inputs once, y once)."""
-    b, h, p, n, T = SSD["batch"], SSD["heads"], SSD["head_dim"], SSD["d_state"], SSD["chunk"]
+def ssd_flops_bytes(length: int, elem: int, T: int) -> tuple[float, float]:
+    """Forward FLOPs of the chunked algorithm with chunk T and the bytes it must move at least (inputs once,
+    y once)."""
+    b, h, p, n = SSD["batch"], SSD["heads"], SSD["head_dim"], SSD["d_state"]
     per_token_head = 2 * T * n + 2 * T * p + 2 * p * n + 2 * n * p  # CBᵀ, scores·X, chunk state, state output
     flops = b * length * h * per_token_head
     moved = b * length * (2 * h * p + h + 2 * n) * elem
@@ -102,14 +104,15 @@ def check_ssd(device: str, smoke: bool) -> dict[str, float]:
 
 def time_ssd(length: int, dtype: torch.dtype, device: str, smoke: bool) -> list[dict]:
     from seqkit.kernels.ssd import ssd_scan_chunked
-    from seqkit.kernels.ssd.triton import ssd_scan_triton
+    from seqkit.kernels.ssd.triton import ssd_scan_triton, ssd_tile_plan
 
-    chunk = 16 if smoke else SSD["chunk"]
-    paths = {"Triton": lambda *a: ssd_scan_triton(*a, chunk_size=16 if smoke else None)[0],
-             "PyTorch chunked": lambda *a: ssd_scan_chunked(*a, chunk_size=chunk)[0]}
-    flops, moved = ssd_flops_bytes(length, torch.finfo(dtype).bits // 8)
+    torch_chunk = 16 if smoke else SSD["chunk"]
+    triton_chunk = 16 if smoke else ssd_tile_plan(SSD["head_dim"], SSD["d_state"], dtype)[0]  # what dispatch runs
+    paths = {"Triton": (lambda *a: ssd_scan_triton(*a, chunk_size=triton_chunk)[0], triton_chunk),
+             "PyTorch chunked": (lambda *a: ssd_scan_chunked(*a, chunk_size=torch_chunk)[0], torch_chunk)}
     rows = []
-    for name, fn in paths.items():
+    for name, (fn, chunk) in paths.items():
+        flops, moved = ssd_flops_bytes(length, torch.finfo(dtype).bits // 8, chunk)
         try:
             ins = ssd_inputs(length, dtype, device, grad=True)
             fwd = bench(lambda fn=fn, ins=ins: fn(*ins), smoke)
@@ -120,8 +123,9 @@ def time_ssd(length: int, dtype: torch.dtype, device: str, smoke: bool) -> list[
             fwd = both = float("nan")
         del ins
         _free(device)
-        rows.append({"kernel": "ssd", "path": name, "L": length, "dtype": str(dtype).split(".")[-1],
-                     "fwd_ms": fwd, "fwd_bwd_ms": both, "flops": flops, "bytes": moved})
+        rows.append({"kernel": "ssd", "path": f"{name} (chunk {chunk})", "L": length,
+                     "dtype": str(dtype).split(".")[-1], "fwd_ms": fwd, "fwd_bwd_ms": both, "flops": flops,
+                     "bytes": moved})
     return rows
 
 
