@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -88,6 +89,33 @@ def shard_written(trainer: L.Trainer | None, batch_idx: int, dataloader_idx: int
         if isinstance(cb, PredictionWriter) and cb.shard_path(trainer, batch_idx, dataloader_idx).exists():
             return True
     return False
+
+
+class EvaluationReport(Callback):
+    """After ``test`` (or a ``validate`` outside fit), writes the metrics as JSON to ``<log_dir>/<stage>_metrics.json``.
+
+    The file names the checkpoint, the number of examples evaluated and every logged metric, so evaluating a
+    trained model on a new labelled file is one command whose result a script can read.
+    """
+
+    def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._write(trainer, "test", trainer.test_dataloaders)
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.state.fn == "validate":
+            self._write(trainer, "validate", trainer.val_dataloaders)
+
+    def _write(self, trainer: L.Trainer, stage: str, loaders: Any) -> None:
+        path = Path(trainer.log_dir or trainer.default_root_dir) / f"{stage}_metrics.json"
+        if not trainer.is_global_zero:
+            return
+        loaders = loaders if isinstance(loaders, (list, tuple)) else [loaders]
+        datasets = [getattr(dl, "dataset", None) for dl in loaders]
+        sizes = [len(d) for d in datasets if hasattr(d, "__len__")]
+        report = {"stage": stage, "checkpoint": trainer.ckpt_path, "examples": sum(sizes) if sizes else None,
+                  "metrics": {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}}
+        atomic_write(path, lambda fh: fh.write(json.dumps(report, indent=1).encode()))
+        print(f"{stage} metrics written to {path}")
 
 
 class TrainingCurvesPlot(Callback):

@@ -27,18 +27,31 @@ class BatchReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def expand_inputs(inputs: Iterable[str | Path], patterns: Sequence[str] = ("*.csv", "*.parquet")) -> list[Path]:
-    """Files named directly, plus the files matching ``patterns`` inside any named folder; sorted, unique."""
+def expand_inputs(inputs: Iterable[str | Path], patterns: Sequence[str] = ("*.csv", "*.parquet")
+                  ) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files named directly, plus the files matching ``patterns`` inside any named folder (sorted, unique),
+    and the inputs that gave nothing: a path that does not exist, or a folder with no matching file.
+
+    A bad input among many does not stop a batch (it is reported with the failures), but a batch with no
+    input file at all is an error: there is nothing to carry on with.
+    """
     files: set[Path] = set()
+    problems: list[tuple[Path, str]] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files.update(p for pattern in patterns for p in path.glob(pattern) if p.is_file())
+            found = [p for pattern in patterns for p in path.glob(pattern) if p.is_file()]
+            if not found:
+                problems.append((path, f"{path}: folder has no {' or '.join(patterns)} files"))
+            files.update(found)
         elif path.exists():
             files.add(path)
         else:
-            raise FileNotFoundError(f"input {str(item)!r} does not exist")
-    return sorted(files)
+            problems.append((path, f"{path}: no such file or directory"))
+    if not files:
+        detail = "; ".join(reason for _, reason in problems) or "no inputs given"
+        raise ValueError(f"no input files to process ({detail})")
+    return sorted(files), problems
 
 
 def shard_of(items: Sequence[Path], shard: tuple[int, int]) -> list[Path]:
@@ -50,11 +63,13 @@ def shard_of(items: Sequence[Path], shard: tuple[int, int]) -> list[Path]:
 
 
 def run_file_batch(inputs: Sequence[Path], output_for: Callable[[Path], Path], process: Callable[[Path, Path], None],
-                   failures_path: Path, *, progress: bool = True, desc: str = "files") -> BatchReport:
+                   failures_path: Path, *, progress: bool = True, desc: str = "files",
+                   missing: Sequence[tuple[Path, str]] = ()) -> BatchReport:
     """Call ``process(input, output)`` for every input whose ``output_for(input)`` does not exist yet.
 
     ``process`` must write ``output`` atomically (see ``seqkit.atomic_io``) so that its existence means it
     is complete. Two inputs mapping to the same output is an error raised before any work starts.
+    ``missing`` (inputs that could not be found, with reasons) are reported as failures beside the rest.
     """
     outputs = {}
     for path in inputs:
@@ -62,7 +77,7 @@ def run_file_batch(inputs: Sequence[Path], output_for: Callable[[Path], Path], p
         if out in outputs:
             raise ValueError(f"inputs {outputs[out]} and {path} would both write {out}; rename one")
         outputs[out] = path
-    report = BatchReport()
+    report = BatchReport(failed=list(missing))
     todo = []
     for out, path in outputs.items():
         (report.skipped if out.exists() else todo).append(path)

@@ -1,24 +1,24 @@
-"""``seqkit-forecast-batch``: forecast many files with one trained checkpoint, one output per input, resumable.
+"""``seqkit-forecast batch``: forecast many files with one trained checkpoint, one output per input, resumable.
 
 Each input (a wide CSV/Parquet, or a long ``unique_id, ds, y`` panel) is read and validated with the
 data settings saved in the checkpoint (seq_len, features, target, ...), standardized with its own history,
 forecast past its last row and written as ``<output_dir>/<stem>.forecast.<csv|parquet>`` (and a PNG with
 ``--plot``). Rerunning the same command skips inputs already done; bad files land in ``failures.csv``.
 
-    seqkit-forecast-batch --checkpoint runs/.../last.ckpt --output-dir forecasts/ data/*.csv [--format parquet]
+    seqkit-forecast batch --checkpoint runs/.../last.ckpt --output_dir forecasts/ data/*.csv [--format parquet]
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
 from seqkit.atomic_io import TABLE_FORMATS, write_table
+from seqkit.commands.tool_arguments import parse_shard
 from seqkit.domains.forecast import ForecastDataModule, ForecastModel
 from seqkit.domains.forecast.forecast_writer import forecast_frame, plot_forecast
 from seqkit.pipelines.file_batch import BatchReport, expand_inputs, run_file_batch, shard_of
@@ -33,13 +33,15 @@ class FileForecaster:
 
     def __init__(self, checkpoint: str | Path, device: str = "cpu", seed: int = 0,
                  data_overrides: dict[str, Any] | None = None) -> None:
-        ckpt = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        if "datamodule_hyper_parameters" not in ckpt:
+        from seqkit.model_files import load, read_config
+
+        data_args = read_config(checkpoint)["datamodule_hyper_parameters"]
+        if not data_args:
             raise ValueError(f"{checkpoint}: no data settings saved in this checkpoint (was it written by "
                              f"seqkit-forecast fit?)")
-        self.data_args = {k: v for k, v in ckpt["datamodule_hyper_parameters"].items() if k not in _PER_FILE}
+        self.data_args = {k: v for k, v in data_args.items() if k not in _PER_FILE}
         self.data_args.update(data_overrides or {})
-        self.model = ForecastModel.load_from_checkpoint(checkpoint, map_location=device, weights_only=True).eval()
+        self.model = load(checkpoint, device, ForecastModel)
         self.device, self.seed = torch.device(device), seed
 
     def data(self, path: Path) -> ForecastDataModule:
@@ -84,41 +86,27 @@ def forecast_files(checkpoint: str | Path, inputs: Sequence[str | Path], output_
             plot_forecast(dm, frame, out.with_suffix(".png"))
         write_table(frame, out, fmt)
 
-    files = shard_of(expand_inputs(inputs), shard)
-    return run_file_batch(files, output_for, process, out_dir / "failures.csv", progress=progress,
-                          desc="forecasting")
+    files, missing = expand_inputs(inputs)
+    return run_file_batch(shard_of(files, shard), output_for, process, out_dir / "failures.csv", progress=progress,
+                          desc="forecasting", missing=missing if shard[0] == 0 else ())
 
 
-def _shard(text: str) -> tuple[int, int]:
-    index, _, count = text.partition("/")
-    try:
-        return int(index), int(count)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--shard takes I/N (e.g. 0/4), got {text!r}") from None
+def batch_command(inputs: list[str], checkpoint: str, output_dir: str, format: Literal["csv", "parquet"] = "csv",
+                  plot: bool = False, shard: str = "0/1", device: str = "cpu", seed: int = 0,
+                  missing: Literal["error", "interpolate", "ffill"] | None = None) -> int:
+    """Forecast every input file into --output_dir: <stem>.forecast.<csv|parquet>; reruns skip finished files.
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="seqkit-forecast-batch", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("inputs", nargs="+", help="CSV/Parquet files, or folders of them")
-    parser.add_argument("--checkpoint", required=True, help="a checkpoint written by seqkit-forecast fit")
-    parser.add_argument("--output-dir", required=True)
-    parser.add_argument("--format", choices=TABLE_FORMATS, default="csv")
-    parser.add_argument("--plot", action="store_true", help="also write <stem>.forecast.png per input")
-    parser.add_argument("--shard", type=_shard, default=(0, 1), help="I/N: this worker's share of the inputs")
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--missing", choices=("error", "interpolate", "ffill"), default=None,
-                        help="gap/NaN policy for the inputs (default: the one saved in the checkpoint)")
-    args = parser.parse_args(argv)
-    overrides = {"missing": args.missing} if args.missing else None
-    report = forecast_files(args.checkpoint, args.inputs, args.output_dir, fmt=args.format, plot=args.plot,
-                            shard=args.shard, device=args.device, seed=args.seed, data_overrides=overrides)
-    print(f"{len(report.done)} forecast, {len(report.skipped)} already done, {len(report.failed)} failed")
+    Args:
+        inputs: CSV/Parquet files, or folders of them.
+        format: table format of the forecasts.
+        plot: also write <stem>.forecast.png per input.
+        missing: gap/NaN policy for the inputs (default: the one saved in the checkpoint).
+    """
+    overrides = {"missing": missing} if missing else None
+    report = forecast_files(checkpoint, inputs, output_dir, fmt=format, plot=plot, shard=parse_shard(shard),
+                            device=device, seed=seed, data_overrides=overrides)
+    print(f"{len(report.done)} forecast, {len(report.skipped)} already done, {len(report.failed)} failed"
+          + (f" (listed in {Path(output_dir) / 'failures.csv'})" if report.failed else ""))
     for path, reason in report.failed:
         print(f"  {reason if str(path) in reason else f'{path}: {reason}'}", file=sys.stderr)
     return 1 if report.failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

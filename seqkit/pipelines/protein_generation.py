@@ -1,19 +1,16 @@
-"""``seqkit-protein-generate``: sample new family members from a trained PoET, conditioned on an MSA prompt.
+"""``seqkit-protein generate``: sample new family members from a trained PoET, conditioned on an MSA prompt.
 
 Writes the samples as FASTA (header: index, length, log-likelihood, identity to the nearest family
 member) and a CSV with the same columns; prints the fraction valid and the mean nearest identity. A
 sample is *valid* when it ended with the stop token and its length is within ±50% of the query's
 (invalid tokens are blocked during sampling, so residues are always the 20 amino acids).
 
-    seqkit-protein-generate --checkpoint last.ckpt --msa BLAT.a3m --n 20 --output generated.fasta --top-p 0.95
+    seqkit-protein generate --checkpoint last.ckpt --msa BLAT.a3m --n 20 --output generated.fasta --top_p 0.95
 """
 
 from __future__ import annotations
 
-import argparse
 import io
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,29 +61,22 @@ def generate(checkpoint: str | Path, msa_path: str | Path, n: int, output: str |
     return table
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="seqkit-protein-generate", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--msa", required=True, help="homologs for the prompt (query first)")
-    parser.add_argument("--n", type=int, default=10)
-    parser.add_argument("--output", required=True, help="FASTA path (a CSV is written beside it)")
-    parser.add_argument("--max-tokens", type=int, default=6144)
-    parser.add_argument("--max-similarity", type=float, default=1.0)
-    parser.add_argument("--temperature", type=float, default=1.0)
-    parser.add_argument("--top-k", type=int)
-    parser.add_argument("--top-p", type=float)
-    parser.add_argument("--max-length", type=int, help="default: 1.5 x the query length")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args(argv)
-    table = generate(args.checkpoint, args.msa, args.n, args.output, max_tokens=args.max_tokens,
-                     max_similarity=args.max_similarity, temperature=args.temperature, top_k=args.top_k,
-                     top_p=args.top_p, max_length=args.max_length, seed=args.seed, device=args.device)
-    print(f"wrote {args.output}: {len(table)} samples, {table['valid'].mean():.0%} valid, mean identity to the "
+def generate_command(checkpoint: str, msa: str, output: str, n: int = 10, max_tokens: int = 6144,
+                     max_similarity: float = 1.0, temperature: float = 1.0, top_k: int | None = None,
+                     top_p: float | None = None, max_length: int | None = None, seed: int = 0,
+                     device: str = "cpu") -> int:
+    """Sample --n sequences conditioned on a prompt from --msa; FASTA to --output, a CSV beside it.
+
+    Args:
+        msa: homologs for the prompt (A3M/A2M/FASTA/Stockholm), query first.
+        n: number of samples.
+        max_tokens: prompt token budget.
+        max_similarity: identity cutoff for the prompt's homologs.
+        max_length: longest sample (default: 1.5 x the query length).
+    """
+    table = generate(checkpoint, msa, n, output, max_tokens=max_tokens, max_similarity=max_similarity,
+                     temperature=temperature, top_k=top_k, top_p=top_p, max_length=max_length, seed=seed,
+                     device=device)
+    print(f"wrote {output}: {len(table)} samples, {table['valid'].mean():.0%} valid, mean identity to the "
           f"nearest family member {table['nearest_identity'].mean():.3f}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

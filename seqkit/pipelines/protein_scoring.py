@@ -1,23 +1,23 @@
-"""``seqkit-protein-score``: score variants with a trained PoET against prompts from their family's MSA.
+"""``seqkit-protein score``: score variants with a trained PoET against prompts from their family's MSA.
 
 One assay: ``--msa`` (A3M/A2M/FASTA/Stockholm, query first) and ``--variants`` (ProteinGym CSV with
 ``mutant``/``mutated_sequence``/optional ``DMS_score``, or FASTA) give a CSV with a ``score`` column (and
 Spearman against ``DMS_score`` when present, printed and written next to it as JSON). Many assays:
 ``--manifest`` (a CSV with ``DMS_id``, ``msa_path``, ``dms_path``, paths relative to the manifest) writes
-``<output-dir>/<DMS_id>.scores.csv`` per assay, resumable (finished assays are skipped, bad ones listed
+``<output_dir>/<DMS_id>.scores.csv`` per assay, resumable (finished assays are skipped, bad ones listed
 in ``failures.csv``), and ``summary.csv`` with every assay's Spearman.
 
-    seqkit-protein-score --checkpoint last.ckpt --msa BLAT.a3m --variants BLAT_dms.csv --output scores.csv
+    seqkit-protein score --checkpoint last.ckpt --msa BLAT.a3m --variants BLAT_dms.csv --output scores.csv
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from scipy.stats import spearmanr
@@ -63,7 +63,10 @@ def score_assay(model: ProteinLM, msa_path: str | Path, variants_path: str | Pat
 
 
 def load_model(checkpoint: str | Path, device: str = "cpu") -> ProteinLM:
-    return ProteinLM.load_from_checkpoint(checkpoint, map_location=device, weights_only=True).eval()
+    """A trained PoET from a checkpoint or an export folder, in eval mode."""
+    from seqkit.model_files import load
+
+    return load(checkpoint, device, ProteinLM)
 
 
 def score_manifest(model: ProteinLM, manifest: str | Path, output_dir: str | Path, specs: Sequence[PromptSpec],
@@ -97,41 +100,35 @@ def score_manifest(model: ProteinLM, manifest: str | Path, output_dir: str | Pat
     return frame, len(report.failed)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="seqkit-protein-score", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", required=True)
-    parser.add_argument("--msa")
-    parser.add_argument("--variants")
-    parser.add_argument("--output", help="CSV for one assay")
-    parser.add_argument("--manifest", help="CSV of assays: DMS_id, msa_path, dms_path")
-    parser.add_argument("--output-dir", help="folder for a manifest's outputs")
-    parser.add_argument("--max-tokens", type=int, nargs="+", default=[6144], help="prompt token budgets")
-    parser.add_argument("--max-similarity", type=float, nargs="+", default=[1.0, 0.95, 0.9, 0.7, 0.5],
-                        help="identity cutoffs (PoET's ensemble: 1.0 0.95 0.9 0.7 0.5)")
-    parser.add_argument("--directions", nargs="+", choices=("forward", "reverse"), default=["forward", "reverse"])
-    parser.add_argument("--relative-to-wt", action="store_true", help="subtract the wild type's score")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args(argv)
-    single = (args.msa, args.variants, args.output)
-    if args.manifest is None and not all(single):
-        parser.error("give --msa, --variants and --output (one assay) or --manifest and --output-dir")
-    if args.manifest is not None and args.output_dir is None:
-        parser.error("--manifest needs --output-dir")
-    model = load_model(args.checkpoint, args.device)
-    specs = ensemble(args.max_tokens, args.max_similarity)
-    options = {"directions": args.directions, "relative_to_wt": args.relative_to_wt, "batch_size": args.batch_size,
-               "seed": args.seed}
-    if args.manifest is not None:
-        summary, failed = score_manifest(model, args.manifest, args.output_dir, specs, **options)
+def score_command(checkpoint: str, msa: str | None = None, variants: str | None = None, output: str | None = None,
+                  manifest: str | None = None, output_dir: str | None = None, max_tokens: list[int] = [6144],  # noqa: B006
+                  max_similarity: list[float] = [1.0, 0.95, 0.9, 0.7, 0.5],  # noqa: B006
+                  directions: list[Literal["forward", "reverse"]] = ["forward", "reverse"],  # noqa: B006
+                  relative_to_wt: bool = False, batch_size: int = 32, seed: int = 0, device: str = "cpu") -> int:
+    """Score one assay (--msa, --variants, --output) or every assay of a --manifest into --output_dir.
+
+    Args:
+        msa: the family's MSA (A3M/A2M/FASTA/Stockholm), query first.
+        variants: ProteinGym CSV (mutant / mutated_sequence / optional DMS_score) or FASTA.
+        output: CSV of scores for one assay (a JSON report is written beside it when DMS_score is present).
+        manifest: CSV of assays (DMS_id, msa_path, dms_path; paths relative to the manifest).
+        output_dir: folder for a manifest's outputs (resumable; failures.csv, summary.csv).
+        max_tokens: prompt token budgets of the ensemble.
+        max_similarity: identity cutoffs of the ensemble (PoET's: 1.0 0.95 0.9 0.7 0.5).
+        directions: score the prompt forward, reversed, or both.
+        relative_to_wt: subtract the wild type's score.
+    """
+    if manifest is None and not (msa and variants and output):
+        raise ValueError("give --msa, --variants and --output (one assay) or --manifest and --output_dir")
+    if manifest is not None and output_dir is None:
+        raise ValueError("--manifest needs --output_dir")
+    model = load_model(checkpoint, device)
+    specs = ensemble(max_tokens, max_similarity)
+    options = {"directions": directions, "relative_to_wt": relative_to_wt, "batch_size": batch_size, "seed": seed}
+    if manifest is not None:
+        summary, failed = score_manifest(model, manifest, output_dir, specs, **options)
         print(summary.to_string(index=False))
         return 1 if failed else 0
-    rho = score_assay(model, args.msa, args.variants, args.output, specs, **options)
-    print(f"wrote {args.output}" + (f"; Spearman vs DMS_score: {rho:.3f}" if rho is not None else ""))
+    rho = score_assay(model, msa, variants, output, specs, **options)
+    print(f"wrote {output}" + (f"; Spearman vs DMS_score: {rho:.3f}" if rho is not None else ""))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,24 @@
-"""DNA head: GENERator-style 6-mer causal LM on seqkit backbones (generation, classification, variant effect)."""
+"""DNA head: GENERator-style 6-mer causal LM on seqkit backbones (generation, classification, variant effect).
 
-from seqkit.domains.dna.classification_data import LabelledDataModule
-from seqkit.domains.dna.classifier import DnaClassifier
-from seqkit.domains.dna.data import GenomeDataModule
-from seqkit.domains.dna.model import DnaLM
+The classes are imported on first use, so that ``seqkit-dna --help`` does not pay for torch and Lightning.
+"""
 
-__all__ = ["DnaClassifier", "DnaLM", "GenomeDataModule", "LabelledDataModule"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "LabelledDataModule": "seqkit.domains.dna.classification_data",
+    "DnaClassifier": "seqkit.domains.dna.classifier",
+    "GenomeDataModule": "seqkit.domains.dna.data",
+    "DnaLM": "seqkit.domains.dna.model",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
