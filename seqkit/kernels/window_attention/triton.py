@@ -344,9 +344,10 @@ def attention_tile_plan(head_dim: int, dtype: torch.dtype) -> dict[str, tuple[in
     """{"forward" | "backward": (block, num_warps)} for a GPU launch.
 
     With 16-bit inputs a 64×64 block fits every GPU's shared memory at head width 64 (forward up to 128),
-    without register spills except 12 B per thread in the dK/dV pass with far q/k (sm_90); the backward keeps q, k, v, dO and three accumulators live, and Triton stages
-    fp32 operands with several times the shared memory of bf16 ones, so wider heads and fp32 take smaller
-    blocks. The numbers behind these rules are in ``benchmarks/results/kernels_static.md``.
+    without register spills except 12 B per thread in the dK/dV pass with far q/k (sm_90); the backward
+    keeps q, k, v, dO and three accumulators live, and Triton stages fp32 operands with several times the
+    shared memory of bf16 ones, so wider heads and fp32 take smaller blocks. The numbers behind these rules
+    are in ``benchmarks/results/kernels_static.md``.
     """
     width = max(16, triton.next_power_of_2(head_dim))
     if dtype == torch.float32:
