@@ -180,7 +180,8 @@ def test_bfloat16_runs_and_stays_close_to_float32(name: str, options: dict, caus
         assert y16.dtype == torch.bfloat16
     assert y16.shape == y32.shape and torch.isfinite(y16).all()
     error = (y16.float() - y32).abs().max()
-    assert error <= 0.03 * y32.abs().max() + 1e-3  # measured: under 0.9% of the scale for every mixer, (float(error), float(y32.abs().max()))
+    # measured here: under 0.9% of the output's scale for every mixer, either mode
+    assert error <= 0.03 * y32.abs().max() + 1e-3, (float(error), float(y32.abs().max()))
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=["fp32", "bf16"])
