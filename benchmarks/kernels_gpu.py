@@ -8,7 +8,8 @@ medians):
   those of its tile plan, 64 in bf16 and 32 in fp32).
 * ``window``: ``window_attention_triton`` (Λ-mask: window 1,024 + 4 sinks, causal) vs
   ``window_attention_blocked`` (PyTorch), FlexAttention with a block mask of the same Λ-mask, and SDPA
-  with a dense (L, L) boolean mask (skipped where that mask would not fit); B=1, H=16, head_dim 64.
+  with a dense (L, L) boolean mask (skipped where that mask would not fit); B=1, H=16, head_dim 64. Inputs are
+  in seqkit's (B, L, H, d) layout; FlexAttention and SDPA get (B, H, L, d) views of them (no copies).
 
 Every kernel is first checked against its reference on the device (relative error of the output and all
 input gradients in fp32: SSD against the step-by-step recurrence at L=512, attention against the dense
@@ -133,7 +134,7 @@ def time_ssd(length: int, dtype: torch.dtype, device: str, smoke: bool) -> list[
 
 def attn_inputs(length: int, dtype: torch.dtype, device: str) -> list[Tensor]:
     g = torch.Generator(device=device).manual_seed(0)
-    shape = (ATTN["batch"], ATTN["heads"], length, ATTN["head_dim"])
+    shape = (ATTN["batch"], length, ATTN["heads"], ATTN["head_dim"])  # (B, L, H, d), the kernels' layout
     return [torch.randn(shape, generator=g, device=device, dtype=dtype).requires_grad_() for _ in range(3)]
 
 
@@ -188,13 +189,14 @@ def time_window(length: int, dtype: torch.dtype, device: str, smoke: bool) -> li
 
             block_mask = create_block_mask(visible, None, None, length, length, device=device)
             flex = torch.compile(flex_attention)
-            paths["FlexAttention (block mask)"] = lambda q, k, v: flex(q, k, v, block_mask=block_mask)
+            paths["FlexAttention (block mask)"] = lambda q, k, v: flex(
+                *(t.transpose(1, 2) for t in (q, k, v)), block_mask=block_mask).transpose(1, 2)
         except Exception as err:  # an older torch: say so in the table instead of failing the run
             print(f"FlexAttention unavailable: {err}")
         if length * length <= 2**28:  # a dense bool mask of at most 256 MiB
             dense = lambda_mask(length, window, ns, device)
             paths["SDPA (dense mask)"] = lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(
-                q, k, v, attn_mask=dense)
+                *(t.transpose(1, 2) for t in (q, k, v)), attn_mask=dense).transpose(1, 2)
     flops, moved = attn_flops_bytes(length, torch.finfo(dtype).bits // 8)
     rows = []
     for name, fn in paths.items():

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import torch
 
-from seqkit.kernels import triton_inspect as ti
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # the repository's tools/ folder
+import triton_inspect as ti  # noqa: E402
 
 ARCHS = (86, 90)
 PRECISIONS = {"bf16": (torch.bfloat16, False), "fp32 TF32": (torch.float32, False),

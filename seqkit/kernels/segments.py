@@ -38,8 +38,23 @@ def segment_ids_from_cu_seqlens(cu_seqlens: Tensor, length: int, batch: int = 1)
     the ``cu_seqlens`` convention of flash-attention style kernels; the input must be a batch of 1."""
     if batch != 1:
         raise ValueError(f"cu_seqlens describes one packed row: the batch must be 1, got {batch}")
-    if cu_seqlens.dim() != 1 or int(cu_seqlens[0]) != 0 or int(cu_seqlens[-1]) != length or \
-            bool((cu_seqlens[1:] < cu_seqlens[:-1]).any()):
-        raise ValueError(f"cu_seqlens must rise from 0 to L={length}, got {cu_seqlens.tolist()}")
+    if cu_seqlens.dim() != 1 or cu_seqlens.dtype.is_floating_point or cu_seqlens.numel() < 2 or \
+            int(cu_seqlens[0]) != 0 or int(cu_seqlens[-1]) != length or bool((cu_seqlens[1:] < cu_seqlens[:-1]).any()):
+        raise ValueError(f"cu_seqlens must be integers rising from 0 to L={length}, got {cu_seqlens.tolist()}")
     positions = torch.arange(length, device=cu_seqlens.device)
-    return torch.bucketize(positions, cu_seqlens[1:-1], right=True)[None]
+    return torch.bucketize(positions, cu_seqlens[1:-1].long(), right=True)[None]
+
+
+def packed_segment_ids(segment_ids: Tensor | None, cu_seqlens: Tensor | None, batch: int, length: int,
+                       device: torch.device, caller: str) -> Tensor | None:
+    """The segment ids a kernel entry point runs with, from either form of packing (or neither).
+
+    ``segment_ids`` (B, L): a new segment starts wherever the id changes. ``cu_seqlens`` (n + 1,) integers
+    0 = c_0 <= c_1 <= … <= c_n = L: sequence i holds tokens [c_i, c_{i+1}) of a batch of one row (B == 1),
+    the varlen convention of flash-attention; it is turned into the equivalent ids 0, 1, …, n - 1.
+    """
+    if cu_seqlens is None:
+        return segment_ids
+    if segment_ids is not None:
+        raise ValueError(f"{caller}: give segment_ids or cu_seqlens, not both")
+    return segment_ids_from_cu_seqlens(cu_seqlens.to(device), length, batch)

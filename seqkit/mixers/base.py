@@ -1,4 +1,5 @@
-"""The token-mixer contract shared by every backbone (DESIGN.md §2).
+"""The token-mixer contract shared by every backbone (checked for every registered mixer by
+tests/mixers/test_mixer_contract.py).
 
 A mixer maps ``x: (B, L, D)`` to ``(B, L, D)``. Mixers differ only in which tokens mix and how;
 the calling convention is the same so a backbone spec can name any of them per layer.
@@ -28,6 +29,10 @@ class TokenMixer(nn.Module):
     can_step: bool = True
     #: whether ``forward`` honours ``causal=False`` by looking at future tokens.
     can_look_ahead: bool = True
+    #: whether ``forward`` takes ``segment_ids`` (packed sequences that never see each other).
+    can_pack: bool = True
+    #: whether an output depends on other tokens than its own (False only for the no-mixing control).
+    mixes_tokens: bool = True
 
     def forward(  # pragma: no cover - abstract
         self,

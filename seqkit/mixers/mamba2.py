@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqkit.kernels.segments import segment_runs
-from seqkit.kernels.ssd import ssd_scan
+from seqkit.kernels.ssd import ssd_scan, ssd_step
 from seqkit.mixers.base import MixerState, TokenMixer
 
 
@@ -118,13 +118,11 @@ class _SSDBranch(nn.Module):
         conv = (window * self.conv_weight.T).sum(dim=1) + self.conv_bias
         x, B, C = self._ssm_inputs(conv)
         x = x.reshape(b, self.n_heads, self.head_dim)  # (B, H, P)
-        rep = self.n_heads // self.n_groups
-        B = B.reshape(b, self.n_groups, self.d_state).repeat_interleave(rep, dim=1)  # (B, H, N)
-        C = C.reshape(b, self.n_groups, self.d_state).repeat_interleave(rep, dim=1)
+        B = B.reshape(b, self.n_groups, self.d_state)  # (B, G, N)
+        C = C.reshape(b, self.n_groups, self.d_state)
         dt = F.softplus(dt + self.dt_bias)  # (B, H)
-        decay = torch.exp(dt * -torch.exp(self.A_log))
-        ssm = decay[..., None, None] * state["ssm"] + (dt[..., None] * x)[..., None] * B[:, :, None, :]
-        y = torch.einsum("bhpn,bhn->bhp", ssm, C) + x * self.D[:, None]
+        y, ssm = ssd_step(state["ssm"], x, dt, -torch.exp(self.A_log), B, C)  # the reference scan's step
+        y = y + x * self.D[:, None]
         y = self.norm(y.reshape(b, self.d_inner) * F.silu(z))
         return y, {"conv": window[:, 1:], "ssm": ssm}
 

@@ -15,6 +15,8 @@ from seqkit.mixers.base import MixerState, TokenMixer
 class NoMixing(TokenMixer):
     """Returns zeros: the residual stream passes through unchanged, per token."""
 
+    mixes_tokens = False
+
     def __init__(self, d_model: int) -> None:
         super().__init__()
         self.d_model = d_model

@@ -31,6 +31,7 @@ class ProbSparseAttention(TokenMixer):
     """
 
     can_step = False  # Informer decodes the whole horizon in one pass; init_state/step raise.
+    can_pack = False  # one series per row: segment_ids raise
     #: key count up to which sampled scores come from a blocked dense Q·Kᵀ (see ``sampled_scores``).
     dense_scores_max_keys = 1024
     #: elements per (batch, head) of one query block's intermediate in ``sampled_scores``.

@@ -41,12 +41,15 @@ class Rotary(nn.Module):
         theta = (positions.to(torch.float64) / self.scale).unsqueeze(-1) * self.freqs.to(positions.device)
         return theta.cos(), theta.sin()  # (..., dim/2)
 
-    def rotate(self, x: Tensor, positions: Tensor) -> Tensor:
-        """Rotate x (B, H, L, d) at positions (B, L) or (L,); pairs are (x[2i], x[2i+1])."""
+    def rotate(self, x: Tensor, positions: Tensor, *, heads_after_length: bool = False) -> Tensor:
+        """Rotate x (B, H, L, d), or (B, L, H, d) with ``heads_after_length``, at positions (B, L) or (L,);
+        pairs are (x[2i], x[2i+1])."""
         cos, sin = self.angles(positions)
         compute = torch.promote_types(x.dtype, torch.float32)
         cos, sin = cos.to(compute), sin.to(compute)
-        if cos.dim() == 3:  # (B, L, d/2) -> (B, 1, L, d/2), broadcast over heads
+        if heads_after_length:  # (…, L, d/2) -> (…, L, 1, d/2), broadcast over heads
+            cos, sin = cos.unsqueeze(-2), sin.unsqueeze(-2)
+        elif cos.dim() == 3:  # (B, L, d/2) -> (B, 1, L, d/2), broadcast over heads
             cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
         x1, x2 = x[..., 0::2], x[..., 1::2]
         out = torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1)  # (..., d/2, 2)

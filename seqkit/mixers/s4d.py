@@ -102,12 +102,12 @@ class S4D(TokenMixer):
     # ----------------------------------------------------------------------------------------- SSM
     def A(self) -> Tensor:
         """Continuous-time A, complex (D, N/2), with Re A = -exp(log_A_real) < 0."""
-        return torch.complex(-torch.exp(self.log_A_real), self.A_imag)
+        return torch.complex(-torch.exp(_wide(self.log_A_real)), _wide(self.A_imag))
 
     def discretize(self) -> tuple[Tensor, Tensor, Tensor]:
         """ZOH discretisation: (dt·A, dA, dB), each complex (D, N/2), with B fixed to ones."""
         A = self.A()
-        dtA = torch.exp(self.log_dt)[:, None] * A  # (D, N/2)
+        dtA = torch.exp(_wide(self.log_dt))[:, None] * A  # (D, N/2)
         dA = torch.exp(dtA)
         dB = torch.expm1(dtA) / A  # (exp(dt·A) - 1)/A · B, B = 1
         return dtA, dA, dB
@@ -118,7 +118,7 @@ class S4D(TokenMixer):
         ``reverse=True`` uses ``C_reverse`` (the anticausal kernel of a bidirectional instance).
         """
         dtA, _, dB = self.discretize()
-        C = torch.view_as_complex(self.C_reverse if reverse else self.C)  # (D, N/2)
+        C = torch.view_as_complex(_wide(self.C_reverse if reverse else self.C))  # (D, N/2)
         return 2 * torch.einsum("dn,dnl->dl", C * dB, _powers(dtA, length)).real  # (D, L)
 
     # ------------------------------------------------------------------------------------- forward
@@ -134,7 +134,8 @@ class S4D(TokenMixer):
             raise ValueError("S4D: this mixer is bidirectional (it mixes in future tokens); call it with "
                              "causal=False, or build it with bidirectional=False for causal use")
         batch, length, _ = x.shape
-        work = torch.promote_types(x.dtype, self.log_dt.dtype)  # FFTs need float32 or wider
+        # FFTs need float32 or wider: bf16 inputs (or bf16 weights) compute in float32
+        work = torch.promote_types(torch.promote_types(x.dtype, self.log_dt.dtype), torch.float32)
         u = x.to(work).transpose(1, 2)  # (B, D, L)
 
         y = self._conv(u, segment_ids, reverse=False)  # (B, D, L)
@@ -197,7 +198,7 @@ class S4D(TokenMixer):
     def _conv_subtract(self, u: Tensor, offset: Tensor, reverse: bool) -> Tensor:
         batch, d, length = u.shape
         dtA, _, dB = self.discretize()
-        C = torch.view_as_complex(self.C_reverse if reverse else self.C)  # (D, N/2)
+        C = torch.view_as_complex(_wide(self.C_reverse if reverse else self.C))  # (D, N/2)
         n_modes = C.shape[-1]
         powers = _powers(dtA, length)  # (D, N/2, L): dA^l
         k = 2 * torch.einsum("dn,dnl->dl", C * dB, powers).real.to(u.dtype)  # (D, L)
@@ -231,7 +232,7 @@ class S4D(TokenMixer):
         self._require_step()
         self.check_step_input(x_t)
         _, dA, dB = self.discretize()
-        C = torch.view_as_complex(self.C)  # (D, N/2)
+        C = torch.view_as_complex(_wide(self.C))  # (D, N/2)
         h = state["h"]
         u = x_t.to(h.real.dtype)  # (B, D)
         h = dA * h + dB * u[..., None]  # (B, D, N/2)
@@ -243,3 +244,8 @@ class S4D(TokenMixer):
         if not self.can_step:
             raise NotImplementedError("S4D: a bidirectional S4D looks at future tokens and cannot decode token "
                                       "by token; build it with bidirectional=False to use init_state/step")
+
+
+def _wide(t: Tensor) -> Tensor:
+    """``t`` in float32 or wider: complex numbers and FFTs need it, so bf16/fp16 parameters compute in float32."""
+    return t.to(torch.promote_types(t.dtype, torch.float32))

@@ -50,15 +50,17 @@ class SlidingWindowAttention(RotaryHeads):
         b, length, _ = x.shape
         if positions is None:
             positions = torch.arange(length, device=x.device)
-        q, k, v = self.heads(x)  # each (B, H, L, d)
+        # the kernels' (B, L, H, d) layout is the projection's own: no head transposes
+        q, k, v = self.qkv(x).view(b, length, 3, self.n_heads, self.head_dim).unbind(2)  # each (B, L, H, d)
         q_far = k_far = None
         if self.n_sinks:
             cap = torch.full((1,), self.distance_cap, device=x.device)
-            q_far, k_far = self.rotary.rotate(q, cap), k  # sink keys sit at position 0
-        q, k = self.rotary.rotate(q, positions), self.rotary.rotate(k, positions)
+            q_far, k_far = self.rotary.rotate(q, cap, heads_after_length=True), k  # sink keys sit at position 0
+        q = self.rotary.rotate(q, positions, heads_after_length=True)
+        k = self.rotary.rotate(k, positions, heads_after_length=True)
         o = window_attention(q, k, v, window=self.window, causal=causal, segment_ids=segment_ids,
-                             n_sinks=self.n_sinks, q_far=q_far, k_far=k_far)
-        return self.merge(o)  # (B, L, D)
+                             n_sinks=self.n_sinks, q_far=q_far, k_far=k_far)  # (B, L, H, d)
+        return self.out(o.reshape(b, length, self.d_model))  # (B, L, D)
 
     def init_state(self, batch_size: int, *, device: torch.device | None = None,
                    dtype: torch.dtype | None = None) -> MixerState:

@@ -1,4 +1,5 @@
-"""ssd_scan_chunked (vectorized CPU path) against ssd_scan_reference (the sequential recurrence)."""
+"""ssd_scan_chunked (vectorized CPU path) against ssd_scan_reference (the sequential recurrence), and ssd_step,
+the one-token step the reference and the Mamba-2 mixer share."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqkit.kernels.ssd import ssd_scan, ssd_scan_chunked, ssd_scan_reference
+from seqkit.kernels.ssd import ssd_scan, ssd_scan_chunked, ssd_scan_reference, ssd_step
 
 DT = torch.float64
 
@@ -184,3 +185,24 @@ def test_an_id_that_comes_back_starts_a_new_segment() -> None:
     for chunk in (4, 8, 16):
         got, _ = ssd_scan_chunked(x, dt, A, B, C, chunk_size=chunk, segment_ids=seg)
         torch.testing.assert_close(got, expected)
+
+
+def test_ssd_step_is_the_recurrence_with_shared_group_projections():
+    """h' = exp(dt A) h + dt x Bᵀ, y = h' C written out per head, with 2 groups of 2 heads (heads 0-1 read group 0's
+    B and C); the same step with B and C given per head (g = h) agrees."""
+    gen = torch.Generator().manual_seed(3)
+    h, p, n = 4, 3, 5
+    state, x_t = torch.randn(2, h, p, n, generator=gen, dtype=DT), torch.randn(2, h, p, generator=gen, dtype=DT)
+    dt_t, A = torch.rand(2, h, generator=gen, dtype=DT) + 0.1, -torch.rand(h, generator=gen, dtype=DT) - 0.1
+    B_t, C_t = torch.randn(2, 2, n, generator=gen, dtype=DT), torch.randn(2, 2, n, generator=gen, dtype=DT)
+    y, new = ssd_step(state, x_t, dt_t, A, B_t, C_t)
+    for b in range(2):
+        for head in range(h):
+            grp = head // 2
+            want = torch.exp(dt_t[b, head] * A[head]) * state[b, head] + dt_t[b, head] * torch.outer(
+                x_t[b, head], B_t[b, grp])
+            torch.testing.assert_close(new[b, head], want, rtol=1e-12, atol=1e-12)
+            torch.testing.assert_close(y[b, head], want @ C_t[b, grp], rtol=1e-12, atol=1e-12)
+    per_head = ssd_step(state, x_t, dt_t, A, B_t.repeat_interleave(2, 1), C_t.repeat_interleave(2, 1))
+    for a, b in zip(per_head, (y, new), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)

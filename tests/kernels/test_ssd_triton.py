@@ -87,16 +87,25 @@ def test_non_power_of_two_chunk_is_refused():
         ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=24)
 
 
-def test_cu_seqlens_equals_segment_ids(nan_buffers):
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("backend", ["triton", "torch"])
+def test_cu_seqlens_equals_segment_ids(nan_buffers, backend, reverse):
+    """The public entry takes the packed form on both paths: offsets (0, 9, 34, 40) of one row give exactly what
+    segment ids 0 (9 tokens), 1 (25), 2 (6) give, in either scan direction."""
     x, dt, A, B, C, init = (t.float() for t in _inputs(b=1, length=40, h=2, g=1, p=16, n=16))
-    by_ids = ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=16, initial_state=init,
-                                        segment_ids=torch.tensor([[0] * 9 + [1] * 25 + [2] * 6]))
-    by_cu = ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=16, initial_state=init,
-                                       cu_seqlens=torch.tensor([0, 9, 34, 40]))
+    kw = {"chunk_size": 16, "initial_state": init, "reverse": reverse, "backend": backend}
+    by_ids = ssd_scan(x, dt, A, B, C, segment_ids=torch.tensor([[0] * 9 + [1] * 25 + [2] * 6]), **kw)
+    by_cu = ssd_scan(x, dt, A, B, C, cu_seqlens=torch.tensor([0, 9, 34, 40], dtype=torch.int32), **kw)
     for a, b in zip(by_cu, by_ids, strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert not torch.allclose(by_cu[0], ssd_scan(x, dt, A, B, C, **kw)[0], atol=1e-3)  # the packing matters
     with pytest.raises(ValueError, match="cu_seqlens"):
-        ssd_triton.ssd_scan_triton(x, dt, A, B, C, chunk_size=16, cu_seqlens=torch.tensor([0, 9, 30]))
+        ssd_scan(x, dt, A, B, C, cu_seqlens=torch.tensor([0, 9, 30]), backend=backend)
+    with pytest.raises(ValueError, match="not both"):
+        ssd_scan(x, dt, A, B, C, cu_seqlens=torch.tensor([0, 40]), segment_ids=torch.zeros(1, 40), backend=backend)
+    x2, dt2, B2, C2 = (torch.cat([t, t]) for t in (x, dt, B, C))
+    with pytest.raises(ValueError, match="batch must be 1"):
+        ssd_scan(x2, dt2, A, B2, C2, cu_seqlens=torch.tensor([0, 40]), backend=backend)
 
 
 def test_tile_plan_narrows_the_chunk_for_wide_states_and_fp32_operands():

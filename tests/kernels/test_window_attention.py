@@ -1,4 +1,5 @@
-"""window_attention_blocked (block-local, linear memory) against the dense O(L²) reference."""
+"""window_attention_blocked (block-local, linear memory) against the dense O(L²) reference, in the (B, L, H, d)
+layout; cu_seqlens at the public entry."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ def ids_from_lengths(lengths: list[int]) -> torch.Tensor:
 
 
 def make_qkv(b, h, length, d, *, seed=0, far=False, requires_grad=False):
+    """q, k, v (and q_far, k_far) in the kernels' (B, L, H, d) layout."""
     gen = torch.Generator().manual_seed(seed)
-    ts = [torch.randn(b, h, length, d, generator=gen, dtype=DT) for _ in range(5 if far else 3)]
+    ts = [torch.randn(b, length, h, d, generator=gen, dtype=DT) for _ in range(5 if far else 3)]
     if requires_grad:
         for t in ts:
             t.requires_grad_(True)
@@ -34,7 +36,7 @@ def compare(length, window, *, causal, n_sinks=0, far=False, segment_ids=None, b
     kw = dict(window=window, causal=causal, segment_ids=segment_ids, n_sinks=n_sinks, q_far=q_far, k_far=k_far)
     ref = window_attention_reference(q, k, v, **kw)
     out = window_attention_blocked(q, k, v, **kw)
-    assert out.shape == (b, h, length, d)
+    assert out.shape == (b, length, h, d)
     torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-10)
     w = torch.randn(out.shape, generator=torch.Generator().manual_seed(seed + 7), dtype=DT)
     g_ref = torch.autograd.grad((ref * w).sum(), ts)
@@ -69,9 +71,10 @@ def test_dispatch_matches_reference():
 
 def test_window_larger_than_length_is_full_attention():
     q, k, v = make_qkv(1, 2, 9, 4, seed=5)
-    scores = torch.einsum("bhid,bhjd->bhij", q, k) / 2.0
-    full_nc = torch.softmax(scores, -1) @ v
-    full_c = torch.softmax(scores.masked_fill(~torch.ones(9, 9, dtype=torch.bool).tril(), -math.inf), -1) @ v
+    scores = torch.einsum("bihd,bjhd->bhij", q, k) / 2.0
+    full_nc = (torch.softmax(scores, -1) @ v.transpose(1, 2)).transpose(1, 2)
+    causal = ~torch.ones(9, 9, dtype=torch.bool).tril()
+    full_c = (torch.softmax(scores.masked_fill(causal, -math.inf), -1) @ v.transpose(1, 2)).transpose(1, 2)
     for fn in (window_attention_reference, window_attention_blocked):
         torch.testing.assert_close(fn(q, k, v, window=9, causal=False), full_nc, rtol=1e-12, atol=1e-12)
         torch.testing.assert_close(fn(q, k, v, window=50, causal=True), full_c, rtol=1e-12, atol=1e-12)
@@ -79,7 +82,7 @@ def test_window_larger_than_length_is_full_attention():
 
 def expected_by_loops(q, k, v, window, causal, n_sinks, seg, q_far=None, k_far=None):
     """Explicit per-(query, key) visibility rules of the Λ-mask, written out with loops."""
-    _, _, length, d = q.shape
+    _, length, _, d = q.shape
     out = torch.zeros_like(q)
     for i in range(length):
         start = i
@@ -93,15 +96,15 @@ def expected_by_loops(q, k, v, window, causal, n_sinks, seg, q_far=None, k_far=N
             local = abs(dist) < window and (dist >= 0 or not causal)
             is_sink = (j - start) < n_sinks and j >= start and dist >= 0
             if local:
-                score = q[0, 0, i] @ k[0, 0, j]
+                score = q[0, i, 0] @ k[0, j, 0]
             elif is_sink:
-                score = (q_far[0, 0, i] @ k_far[0, 0, j]) if q_far is not None else (q[0, 0, i] @ k[0, 0, j])
+                score = (q_far[0, i, 0] @ k_far[0, j, 0]) if q_far is not None else (q[0, i, 0] @ k[0, j, 0])
             else:
                 continue
             weights.append(score / math.sqrt(d))
-            values.append(v[0, 0, j])
+            values.append(v[0, j, 0])
         p = torch.softmax(torch.stack(weights), 0)
-        out[0, 0, i] = (p[:, None] * torch.stack(values)).sum(0)
+        out[0, i, 0] = (p[:, None] * torch.stack(values)).sum(0)
     return out
 
 
@@ -121,9 +124,9 @@ def test_reference_visibility_pattern_l6():
     # Read the attention pattern back through v = one-hot(key index) and uniform scores (q = 0):
     # then row i of the output is the uniform distribution over the keys query i sees.
     length = 6
-    q = torch.zeros(1, 1, length, length, dtype=DT)
-    k = torch.randn(1, 1, length, length, dtype=DT)
-    v = torch.eye(length, dtype=DT)[None, None]
+    q = torch.zeros(1, length, 1, length, dtype=DT)  # (B, L, H, d)
+    k = torch.randn(1, length, 1, length, dtype=DT)
+    v = torch.eye(length, dtype=DT)[None, :, None]
     visible_causal_w2_s1 = [  # window 2, one sink, causal: sink 0 is seen from everywhere
         [0], [0, 1], [0, 1, 2], [0, 2, 3], [0, 3, 4], [0, 4, 5]]
     visible_noncausal_w2 = [[0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5]]
@@ -137,7 +140,7 @@ def test_reference_visibility_pattern_l6():
         for i, keys in enumerate(visible):
             expected[i, keys] = 1.0 / len(keys)
         for fn in (window_attention_reference, window_attention_blocked):
-            out = fn(q, k, v, segment_ids=seg, **kw)[0, 0]
+            out = fn(q, k, v, segment_ids=seg, **kw)[0, :, 0]
             torch.testing.assert_close(out, expected, rtol=0, atol=1e-14, msg=lambda m, kw=kw: f"{kw}: {m}")
 
 
@@ -147,8 +150,8 @@ def test_far_scores_used_only_for_out_of_window_sinks():
     kw = dict(window=4, n_sinks=2)
     a = window_attention_blocked(q, k, v, q_far=qf, k_far=kf, **kw)
     b = window_attention_blocked(q, k, v, q_far=qf * 3, k_far=kf, **kw)
-    torch.testing.assert_close(a[..., :4, :], b[..., :4, :], rtol=0, atol=1e-14)  # sink 0 is far from t >= 4
-    assert (a[..., 4:, :] - b[..., 4:, :]).abs().amax(-1).min() > 1e-6
+    torch.testing.assert_close(a[:, :4], b[:, :4], rtol=0, atol=1e-14)  # sink 0 is far from t >= 4
+    assert (a[:, 4:] - b[:, 4:]).abs().amax(-1).min() > 1e-6
 
 
 class MaxNumel(TorchDispatchMode):
@@ -209,3 +212,27 @@ def test_blocked_accepts_negative_segment_ids(seg_id, causal):
     torch.testing.assert_close(window_attention_blocked(q, k, v, window=4, causal=causal, segment_ids=seg),
                                window_attention_reference(q, k, v, window=4, causal=causal, segment_ids=seg),
                                rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_cu_seqlens_equals_segment_ids_on_the_torch_path(causal):
+    """The public entry's packed form: offsets (0, 9, 10, 30) of one row are segment ids 0 (9 tokens), 1 (one
+    token), 2 (20 tokens), on the PyTorch path (the Triton one: test_window_attention_triton.py)."""
+    q, k, v, qf, kf = make_qkv(1, 2, 30, 4, far=True, seed=9)
+    kw = dict(window=4, causal=causal, n_sinks=2, q_far=qf, k_far=kf, backend="torch")
+    by_ids = window_attention(q, k, v, segment_ids=ids_from_lengths([9, 1, 20])[None], **kw)
+    by_cu = window_attention(q, k, v, cu_seqlens=torch.tensor([0, 9, 10, 30], dtype=torch.int32), **kw)
+    torch.testing.assert_close(by_cu, by_ids, rtol=0, atol=0)
+    assert not torch.allclose(by_cu, window_attention(q, k, v, **kw))  # the packing matters
+
+
+def test_cu_seqlens_is_checked():
+    q, k, v = make_qkv(2, 1, 10, 4)
+    with pytest.raises(ValueError, match="batch must be 1"):
+        window_attention(q, k, v, window=4, cu_seqlens=torch.tensor([0, 10]))
+    q, k, v = make_qkv(1, 1, 10, 4)
+    for bad in ([0, 4, 9], [1, 10], [0, 6, 4, 10]):
+        with pytest.raises(ValueError, match="cu_seqlens"):
+            window_attention(q, k, v, window=4, cu_seqlens=torch.tensor(bad))
+    with pytest.raises(ValueError, match="not both"):
+        window_attention(q, k, v, window=4, cu_seqlens=torch.tensor([0, 10]), segment_ids=torch.zeros(1, 10))

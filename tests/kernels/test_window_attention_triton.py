@@ -1,5 +1,6 @@
 """Triton flash window attention (seqkit/kernels/window_attention/triton.py) against the dense reference,
-forward and every input gradient, under TRITON_INTERPRET=1 on CPU (tests/conftest.py sets it)."""
+forward and every input gradient, in the (B, L, H, d) layout, under TRITON_INTERPRET=1 on CPU (tests/conftest.py
+sets it)."""
 
 import pytest
 import torch
@@ -36,7 +37,7 @@ def test_float32_output_and_gradients_match_reference(nan_buffers, causal, windo
     """L = 70 (not a multiple of the 16-token blocks), head_dim 20; output and the gradients of q, k, v (and
     q_far, k_far) within 1e-4 relative of the float64 dense reference."""
     gen = torch.Generator().manual_seed(0)
-    ref_in = [torch.randn(2, 2, 70, 20, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(5)]
+    ref_in = [torch.randn(2, 70, 2, 20, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(5)]
     ours = [t.detach().float().requires_grad_() for t in ref_in]
     n = 5 if far else 3
     kw = {"window": window, "causal": causal, "n_sinks": n_sinks, "segment_ids": SEGMENTS if segments else None}
@@ -52,19 +53,27 @@ def test_float32_output_and_gradients_match_reference(nan_buffers, causal, windo
         assert _rel(a, r) < 1e-4, (name, _rel(a, r))
 
 
-def test_cu_seqlens_equals_segment_ids(nan_buffers):
-    q, k, v = torch.randn(3, 1, 2, 50, 16).unbind(0)
-    by_ids = win_triton.window_attention_triton(q, k, v, window=8, n_sinks=2, block=16,
-                                                segment_ids=torch.tensor([[0] * 13 + [1] * 30 + [2] * 7]))
-    by_cu = win_triton.window_attention_triton(q, k, v, window=8, n_sinks=2, block=16,
-                                               cu_seqlens=torch.tensor([0, 13, 43, 50]))
+@pytest.mark.parametrize("backend", ["triton", "torch"])
+def test_cu_seqlens_equals_segment_ids(nan_buffers, backend):
+    """The public entry takes the packed form on both paths: offsets (0, 13, 43, 50) of one row give exactly
+    what segment ids 0 (13 tokens), 1 (30), 2 (7) give, forward and gradients."""
+    q, k, v = torch.randn(3, 1, 50, 2, 16).unbind(0)
+    kw = {"window": 8, "n_sinks": 2, "backend": backend}
+    by_ids = window_attention(q, k, v, segment_ids=torch.tensor([[0] * 13 + [1] * 30 + [2] * 7]), **kw)
+    ours = [t.clone().requires_grad_() for t in (q, k, v)]
+    by_cu = window_attention(*ours, cu_seqlens=torch.tensor([0, 13, 43, 50], dtype=torch.int32), **kw)
     torch.testing.assert_close(by_cu, by_ids, rtol=0, atol=0)
+    assert not torch.allclose(by_cu, window_attention(q, k, v, **kw), atol=1e-3)  # the packing matters
+    ref = window_attention_reference(*(t.double() for t in (q, k, v)), window=8, n_sinks=2,
+                                     segment_ids=torch.tensor([[0] * 13 + [1] * 30 + [2] * 7]))
+    assert _rel(by_cu, ref) < 1e-4
+    assert all(torch.isfinite(g).all() for g in torch.autograd.grad(by_cu.square().sum(), ours))
     with pytest.raises(ValueError, match="cu_seqlens"):
-        win_triton.window_attention_triton(q, k, v, window=8, cu_seqlens=torch.tensor([0, 13, 49]))
+        window_attention(q, k, v, window=8, cu_seqlens=torch.tensor([0, 13, 49]), backend=backend)
 
 
 def test_bfloat16_inputs_follow_the_reference(nan_buffers):
-    q, k, v = torch.randn(3, 1, 2, 40, 16, dtype=torch.float64).unbind(0)
+    q, k, v = torch.randn(3, 1, 40, 2, 16, dtype=torch.float64).unbind(0)
     ref = window_attention_reference(q, k, v, window=12, n_sinks=2)
     out = win_triton.window_attention_triton(q.bfloat16(), k.bfloat16(), v.bfloat16(), window=12, n_sinks=2,
                                              block=16)
@@ -76,21 +85,22 @@ def test_covers_poet_within_and_between_sequence_attention(nan_buffers):
     across the whole prompt: the window kernel with window >= L does both (segment_ids = sequence ids, or
     none), matching masked dense attention."""
     gen = torch.Generator().manual_seed(1)
-    q, k, v = torch.randn(3, 1, 2, 45, 16, generator=gen).unbind(0)
+    q, k, v = torch.randn(3, 1, 45, 2, 16, generator=gen).unbind(0)  # (B, L, H, d)
     seq_ids = torch.tensor([[0] * 12 + [1] * 20 + [2] * 13])
     i = torch.arange(45)
     causal = i[:, None] >= i[None, :]
     same = seq_ids[0][:, None] == seq_ids[0][None, :]
     within = win_triton.window_attention_triton(q, k, v, window=45, segment_ids=seq_ids, block=16)
     between = win_triton.window_attention_triton(q, k, v, window=45, block=16)
-    torch.testing.assert_close(within, F.scaled_dot_product_attention(q, k, v, attn_mask=causal & same),
-                               rtol=1e-5, atol=1e-5)
-    torch.testing.assert_close(between, F.scaled_dot_product_attention(q, k, v, attn_mask=causal),
-                               rtol=1e-5, atol=1e-5)
+    qh, kh, vh = (t.transpose(1, 2) for t in (q, k, v))  # SDPA's (B, H, L, d)
+    torch.testing.assert_close(within, F.scaled_dot_product_attention(qh, kh, vh, attn_mask=causal & same)
+                               .transpose(1, 2), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(between, F.scaled_dot_product_attention(qh, kh, vh, attn_mask=causal)
+                               .transpose(1, 2), rtol=1e-5, atol=1e-5)
 
 
 def test_dispatch_forces_either_path(monkeypatch):
-    q, k, v = torch.randn(3, 1, 2, 33, 16).unbind(0)
+    q, k, v = torch.randn(3, 1, 33, 2, 16).unbind(0)
     want = window_attention_blocked(q, k, v, window=8, n_sinks=2)
     torch.testing.assert_close(window_attention(q, k, v, window=8, n_sinks=2, backend="triton"), want,
                                rtol=1e-4, atol=1e-5)
@@ -112,7 +122,7 @@ def test_planned_launch_matches_reference(nan_buffers):
     """No block: the plan picks 32-token blocks (fp32, head_dim 40) for both passes; Λ-mask with segments
     and far q/k, output and all five gradients against the reference."""
     gen = torch.Generator().manual_seed(1)
-    ref_in = [torch.randn(1, 2, 70, 40, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(5)]
+    ref_in = [torch.randn(1, 70, 2, 40, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(5)]
     ours = [t.detach().float().requires_grad_() for t in ref_in]
     kw = {"window": 19, "n_sinks": 2, "segment_ids": SEGMENTS[:1]}
     ref = window_attention_reference(*ref_in[:3], **kw, q_far=ref_in[3], k_far=ref_in[4])

@@ -4,10 +4,13 @@ JSON line {"arch/dtype/kernel": "ok" | what is wrong}. Run by test_triton_compil
 TRITON_INTERPRET (under the interpreter, @triton.jit gives interpreted functions, which do not compile)."""
 
 import json
+import sys
+from pathlib import Path
 
 import torch
 
-from seqkit.kernels import triton_inspect as ti
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))  # the repository's tools/ folder
+import triton_inspect as ti  # noqa: E402
 
 # Mamba-2 heads (P 64) with d_state 128, attention heads of 128 with LM-Infinite's far q/k: the widest tiles.
 CASES = {"bf16": (torch.bfloat16, False), "tf32": (torch.float32, False)}

@@ -1,4 +1,5 @@
-"""Mamba2 against a reimplementation on the sequential SSD recurrence, its own step loop, and packing."""
+"""Mamba2 against a reimplementation on the sequential SSD recurrence (packing, step, causality, bf16 and gradients:
+test_mixer_contract.py)."""
 
 from __future__ import annotations
 
@@ -84,40 +85,6 @@ def test_segments_match_naive():
     torch.testing.assert_close(m(x, segment_ids=seg), naive_mamba2(m, x, seg), rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("kw", CONFIGS)
-def test_step_equals_forward(kw, step_loop):
-    m = make(seed=2, **kw)
-    x = torch.randn(2, 13, 8, dtype=DT)
-    ys, state = step_loop(m, x)
-    torch.testing.assert_close(ys, m(x), rtol=1e-10, atol=1e-10)
-    assert state["ssm"].shape == (2, 4, 4, 4)  # (B, heads, head_dim, d_state): constant size
-
-
-def test_causality():
-    m = make(seed=3)
-    x = torch.randn(1, 12, 8, dtype=DT)
-    x2 = x.clone()
-    x2[:, 6] += torch.randn(8, dtype=DT)
-    y, y2 = m(x), m(x2)
-    torch.testing.assert_close(y2[:, :6], y[:, :6], rtol=0, atol=1e-12)
-    assert (y2[:, 6:] - y[:, 6:]).abs().amax(-1).min() > 1e-8
-
-
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_packing_equals_separate_runs(bidirectional):
-    m = make(seed=4, bidirectional=bidirectional)
-    causal = not bidirectional
-    l1, l2 = 13, 22
-    x = torch.randn(1, l1 + l2, 8, dtype=DT)
-    seg = torch.tensor([[0] * l1 + [1] * l2])
-    packed = m(x, segment_ids=seg, causal=causal)
-    torch.testing.assert_close(packed[:, :l1], m(x[:, :l1], causal=causal), rtol=1e-10, atol=1e-10)
-    torch.testing.assert_close(packed[:, l1:], m(x[:, l1:], causal=causal), rtol=1e-10, atol=1e-10)
-    assert not torch.allclose(m(x, causal=causal)[:, l1:], m(x[:, l1:], causal=causal), atol=1e-6)
-    if bidirectional:  # the first sequence must not see the second one through the reverse scan
-        assert not torch.allclose(m(x, causal=causal)[:, :l1], m(x[:, :l1], causal=causal), atol=1e-6)
-
-
 def test_bidirectional():
     m = make(seed=5, bidirectional=True)
     x = torch.randn(2, 11, 8, dtype=DT)
@@ -126,9 +93,6 @@ def test_bidirectional():
     with pytest.raises(ValueError, match="causal=False"):
         m(x, causal=True)
     y = m(x, causal=False)
-    x2 = x.clone()
-    x2[:, 8] += torch.randn(8, dtype=DT)
-    assert (m(x2, causal=False)[:, :8] - y[:, :8]).abs().amax(-1).min() > 1e-8  # the past sees the future
     # forward branch + flipped backward branch, computed here from the branches and by the naive reimplementation
     manual = m.out_proj(m.forward_branch(x, None) + m.backward_branch(x.flip(1), None).flip(1))
     torch.testing.assert_close(y, manual, rtol=1e-12, atol=1e-12)

@@ -11,14 +11,13 @@ from seqkit.mixers import NoMixing
 DT = torch.float64
 
 
-def test_forward_is_zero_and_step_matches(step_loop):
+def test_forward_is_zero():
     m = NoMixing(6)
     x = torch.randn(2, 7, 6, dtype=DT)
     y = m(x, segment_ids=torch.zeros(2, 7, dtype=torch.long), causal=False)
     assert y.shape == x.shape and y.dtype == DT
     assert torch.count_nonzero(y) == 0
-    ys, _ = step_loop(m, x)
-    torch.testing.assert_close(ys, y, rtol=0, atol=0)
+    assert not m.mixes_tokens  # the contract suite's reach checks skip it for this reason
 
 
 def test_block_of_no_mixing_is_per_token():

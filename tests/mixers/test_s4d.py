@@ -1,4 +1,5 @@
-"""S4D mixer: FFT path vs a naive recurrence, inits, causality, decoding, packing, bidirectional, errors."""
+"""S4D mixer: FFT path vs a naive recurrence, inits, segment methods, bidirectional, errors (packing, step,
+causality, bf16 and gradients: test_mixer_contract.py)."""
 
 from __future__ import annotations
 
@@ -90,51 +91,17 @@ def test_kernel_is_zoh_vandermonde() -> None:
         torch.testing.assert_close(k[:, lag], expected)
 
 
-def test_causal_mode_does_not_look_ahead() -> None:
+def test_unidirectional_ignores_the_causal_flag() -> None:
+    """A unidirectional SSM is causal by construction: causal=False runs the same convolution."""
     mixer = _make(d_model=4)
     x = torch.randn(2, 30, 4, dtype=torch.float64)
-    t = 17
-    x2 = x.clone()
-    x2[:, t] += 1.0
-    y, y2 = mixer(x), mixer(x2)
-    torch.testing.assert_close(y[:, :t], y2[:, :t], rtol=0, atol=1e-12)
-    assert (y[:, t:] - y2[:, t:]).abs().amax() > 1e-3
-    # A unidirectional SSM is causal by construction: causal=False runs the same convolution.
     assert mixer.can_look_ahead is False and mixer.can_step is True
-    torch.testing.assert_close(mixer(x, causal=False), y)
+    torch.testing.assert_close(mixer(x, causal=False), mixer(x))
 
 
-def test_step_matches_forward() -> None:
-    mixer = _make(d_model=3, d_state=6)
-    x = torch.randn(2, 25, 3, dtype=torch.float64)
-    state = mixer.init_state(2, dtype=torch.float64)
-    assert state["h"].shape == (2, 3, 3) and state["h"].dtype == torch.complex128
-    outs = []
-    for t in range(x.shape[1]):
-        y_t, state = mixer.step(x[:, t], state)
-        outs.append(y_t)
-    torch.testing.assert_close(torch.stack(outs, dim=1), mixer(x), rtol=1e-9, atol=1e-10)
-
-
-@pytest.mark.parametrize("method", ["auto", "pad", "subtract"])
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_packed_segments_equal_separate_runs(method: str, bidirectional: bool) -> None:
-    mixer = _make(d_model=3, d_state=8, bidirectional=bidirectional)
-    mixer._segment_method = method
-    causal = not bidirectional
-    layouts = [[13, 22], [1, 1, 30, 3]]  # two rows of length 35, the second very uneven
-    length = 35
-    x = torch.randn(len(layouts), length, 3, dtype=torch.float64)
-    seg = torch.tensor([sum(([i + 7] * n for i, n in enumerate(row)), []) for row in layouts])
-    out = mixer(x, segment_ids=seg, causal=causal)
-    for b, row in enumerate(layouts):
-        start = 0
-        for n in row:
-            alone = mixer(x[b : b + 1, start : start + n], causal=causal)[0]
-            torch.testing.assert_close(out[b, start : start + n], alone, rtol=1e-8, atol=1e-10)
-            start += n
-    # Without segment_ids the first segment leaks into the second: the test above is not vacuous.
-    assert (mixer(x, causal=causal)[0, 13:] - out[0, 13:]).abs().amax() > 1e-3
+def test_decoding_state_is_complex_modes() -> None:
+    state = _make(d_model=3, d_state=6).init_state(2, dtype=torch.float64)
+    assert state["h"].shape == (2, 3, 3) and state["h"].dtype == torch.complex128  # (B, D, N/2)
 
 
 def test_segment_methods_agree_including_gradients() -> None:
@@ -152,13 +119,10 @@ def test_segment_methods_agree_including_gradients() -> None:
         torch.testing.assert_close(g_pad, g_sub, rtol=1e-7, atol=1e-9)
 
 
-def test_bidirectional_sees_future_and_rejects_causal() -> None:
+def test_bidirectional_rejects_causal_and_decoding() -> None:
     mixer = _make(d_model=3, bidirectional=True)
     assert mixer.can_look_ahead is True and mixer.can_step is False
     x = torch.randn(1, 20, 3, dtype=torch.float64)
-    x2 = x.clone()
-    x2[:, 15] += 1.0
-    assert (mixer(x, causal=False)[:, 0] - mixer(x2, causal=False)[:, 0]).abs().amax() > 1e-6
     with pytest.raises(ValueError, match="causal=False"):
         mixer(x)
     with pytest.raises(NotImplementedError, match="bidirectional"):

@@ -1,14 +1,15 @@
 """Step-by-step recurrence of the Mamba-2 / SSD selective scan: the ground truth in tests.
 
-h_t = exp(dt_t * A) h_t-1 + dt_t * x_t B_tᵀ ,   y_t = h_t C_t        (per head; A scalar per head)
-
-O(L) Python steps: readable, slow, never used for training.
+``ssd_step`` applied to every token in turn (the same step the Mamba-2 mixer decodes with), with the state
+zeroed where a new segment starts. O(L) Python steps: readable, slow, never used for training.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
+
+from seqkit.kernels.ssd.step import ssd_step
 
 
 def ssd_scan_reference(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor,
@@ -42,8 +43,6 @@ def ssd_scan_reference(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor,
     for (x_t, dt_t, B_t, C_t), keep in zip(steps, keeps, strict=True):
         if keep is not None:
             state = state * keep[:, None, None, None]
-        decay = torch.exp(dt_t * A)  # (b, h)
-        inp = (dt_t[..., None] * x_t)[..., None] * B_t[:, :, None, :]  # (b, h, p, n)
-        state = decay[:, :, None, None] * state + inp
-        ys.append(torch.einsum("bhpn,bhn->bhp", state, C_t))
+        y_t, state = ssd_step(state, x_t, dt_t, A, B_t, C_t)
+        ys.append(y_t)
     return torch.stack(ys, dim=1), state

@@ -29,7 +29,7 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs
+from seqkit.kernels.segments import segment_runs
 from seqkit.kernels.triton_dot import dot as _dot
 from seqkit.kernels.triton_dot import ieee_dots
 
@@ -290,8 +290,9 @@ def ssd_tile_plan(head_dim: int, d_state: int, dtype: torch.dtype) -> tuple[int,
     """(chunk length, num_warps) for the kernels' tiles on a GPU.
 
     The heaviest kernel (``_chunk_bwd``) holds several T×T and T×max(P, N) tiles; with 16-bit inputs at
-    T = 64 and P = N = 64 it fits every GPU's shared memory without spilling registers at 8 warps, and
-    wider heads or fp32 operands (which Triton stages with about twice the shared memory) halve T. The
+    T = 64 and P = N = 64 it fits every GPU's shared memory at 8 warps, with 28 B of register spills per
+    thread on sm_90 (the only SSD launch that spills in bf16), and wider heads or fp32 operands (which
+    Triton stages with about twice the shared memory) halve T. The
     numbers behind these rules are in ``benchmarks/results/kernels_static.md``.
     """
     width = max(_block(head_dim), _block(d_state))
@@ -392,18 +393,14 @@ class _SSDScan(torch.autograd.Function):
 
 def ssd_scan_triton(x: Tensor, dt: Tensor, A: Tensor, B: Tensor, C: Tensor, *, chunk_size: int | None = None,
                     segment_ids: Tensor | None = None, initial_state: Tensor | None = None,
-                    reverse: bool = False, cu_seqlens: Tensor | None = None) -> tuple[Tensor, Tensor]:
+                    reverse: bool = False) -> tuple[Tensor, Tensor]:
     """Triton selective scan; same arguments and results as ``ssd_scan_reference`` (``reverse`` scans from the
-    last token to the first and returns y in the input's order). ``cu_seqlens`` (cumulative lengths of packed
-    sequences in a batch of 1) is an alternative to ``segment_ids``. ``chunk_size`` (a power of two >= 16) only
-    changes the tiling, not the result; by default ``ssd_tile_plan`` picks it for the GPU."""
+    last token to the first and returns y in the input's order). ``ssd_scan`` is the public entry (it also
+    takes ``cu_seqlens``). ``chunk_size`` (a power of two >= 16) only changes the tiling, not the result; by
+    default ``ssd_tile_plan`` picks it for the GPU."""
     if chunk_size is not None and (chunk_size < 16 or chunk_size & (chunk_size - 1)):
         raise ValueError(f"ssd_scan_triton: chunk_size must be a power of two >= 16, got {chunk_size}")
     b, length = x.shape[:2]
-    if cu_seqlens is not None:
-        if segment_ids is not None:
-            raise ValueError("ssd_scan_triton: give segment_ids or cu_seqlens, not both")
-        segment_ids = segment_ids_from_cu_seqlens(cu_seqlens.to(x.device), length, b)
     if segment_ids is None:
         seg = torch.zeros(b, length, dtype=torch.int32, device=x.device)
     else:  # runs are the same read in either direction: the kernels only compare neighbours' ids

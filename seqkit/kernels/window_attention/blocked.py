@@ -21,7 +21,11 @@ from seqkit.kernels.segments import segment_runs, segment_start_index
 def window_attention_blocked(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
                              segment_ids: Tensor | None = None, n_sinks: int = 0,
                              q_far: Tensor | None = None, k_far: Tensor | None = None) -> Tensor:
-    """Same contract as ``window_attention_reference``; q, k, v: (B, H, L, d) → (B, H, L, d)."""
+    """Same contract as ``window_attention_reference``; q, k, v: (B, L, H, d) → (B, L, H, d)."""
+    # SDPA works head-major: (B, H, L, d) views of the inputs (no copy unless padding or reshaping needs one)
+    q, k, v = (t.transpose(1, 2) for t in (q, k, v))
+    if q_far is not None:
+        q_far, k_far = q_far.transpose(1, 2), k_far.transpose(1, 2)
     b, h, length, d = q.shape
     W = window
     nb = -(-length // W)
@@ -38,8 +42,8 @@ def window_attention_blocked(q: Tensor, k: Tensor, v: Tensor, *, window: int, ca
         seg = torch.cat([seg, seg.new_full((b, pad), -1)], dim=1)
         starts = torch.cat([starts, starts.new_full((b, pad), length)], dim=1)
 
-    qb = q.view(b, h, nb, W, d)
-    kb, vb = k.view(b, h, nb, W, d), v.view(b, h, nb, W, d)
+    qb = q.reshape(b, h, nb, W, d)
+    kb, vb = k.reshape(b, h, nb, W, d), v.reshape(b, h, nb, W, d)
     segb = seg.view(b, nb, W)
     offsets = [-1, 0] if causal else [-1, 0, 1]
     k_loc = torch.cat([_shift_blocks(kb, o) for o in offsets], dim=3)  # (B, H, nb, nK, d)
@@ -69,7 +73,7 @@ def window_attention_blocked(q: Tensor, k: Tensor, v: Tensor, *, window: int, ca
         v_sink = torch.gather(v, 2, gather).view(b, h, nb, n_sinks, d)
         if q_far is not None:
             # Two score terms in one matmul: [q, q_far]·[k, 0] for local keys, ·[0, k_far] for sinks.
-            qb = torch.cat([qb, q_far.view(b, h, nb, W, d)], dim=-1)  # (B, H, nb, W, 2d)
+            qb = torch.cat([qb, q_far.reshape(b, h, nb, W, d)], dim=-1)  # (B, H, nb, W, 2d)
             k_loc = torch.cat([k_loc, torch.zeros_like(k_loc)], dim=-1)
             k_sink = torch.cat([torch.zeros_like(k_sink), k_sink], dim=-1)
         k_loc = torch.cat([k_loc, k_sink], dim=3)  # (B, H, nb, nK + S, d')
@@ -77,7 +81,7 @@ def window_attention_blocked(q: Tensor, k: Tensor, v: Tensor, *, window: int, ca
         mask = torch.cat([mask, sink_mask], dim=-1)
 
     o = F.scaled_dot_product_attention(qb, k_loc, v_loc, attn_mask=mask[:, None], scale=1.0 / math.sqrt(d))
-    return o.reshape(b, h, nb * W, d)[:, :, :length]  # (B, H, L, d)
+    return o.reshape(b, h, nb * W, d)[:, :, :length].transpose(1, 2)  # (B, L, H, d)
 
 
 def _shift_blocks(t: Tensor, offset: int, fill: float = 0) -> Tensor:

@@ -1,8 +1,9 @@
 """Sliding-window attention with global sinks (LM-Infinite Λ-mask) as Triton flash kernels, forward and backward.
 
-Same contract as ``reference.py``: query i sees key j of its own segment when |i − j| < window (j <= i if
-causal), and the first ``n_sinks`` tokens of its segment from any distance (j <= i), scored with
-q_far·k_far when those are given (LM-Infinite's capped-distance rotation, applied by the caller).
+Same contract and (B, L, H, d) layout as ``reference.py``: query i sees key j of its own segment when
+|i − j| < window (j <= i if causal), and the first ``n_sinks`` tokens of its segment from any distance
+(j <= i), scored with q_far·k_far when those are given (LM-Infinite's capped-distance rotation, applied by the
+caller).
 
 Forward (one program per block of BM queries and one (batch, head)): an online-softmax loop over the key
 blocks that can hold a visible key: the sink keys of the block's first segment that lie before the window,
@@ -12,8 +13,8 @@ row is kept for the backward.
 
 Backward (FlashAttention-2 split): ``_bwd_dq`` walks the same key blocks per query block; ``_bwd_dkdv`` walks,
 per key block, the query blocks that can see it (the window's span, and every later query block of the
-segment when the block holds sinks). No atomics. Segments come as run ids (``segment_ids`` or
-``cu_seqlens``); in-segment positions (sinks) are derived from each token's segment start.
+segment when the block holds sinks). No atomics. Segments come as run ids (renumbered
+``segment_ids``); in-segment positions (sinks) are derived from each token's segment start.
 
 No autotuner and no device queries: ``attention_tile_plan`` pins block sizes and warp counts of the forward
 and backward from the head width and dtype (the backward keeps more tiles live, so it may take smaller blocks
@@ -29,7 +30,7 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-from seqkit.kernels.segments import segment_ids_from_cu_seqlens, segment_runs, segment_start_index
+from seqkit.kernels.segments import segment_runs, segment_start_index
 from seqkit.kernels.triton_dot import dot as _dot
 from seqkit.kernels.triton_dot import ieee_dots
 
@@ -305,7 +306,7 @@ class _WindowAttention(torch.autograd.Function):
     @staticmethod
     def forward(ctx, q: Tensor, k: Tensor, v: Tensor, q_far: Tensor | None, k_far: Tensor | None, seg: Tensor,
                 start: Tensor, window: int, causal: bool, n_sinks: int, has_seg: bool, block: int) -> Tensor:
-        b, h, length, d = q.shape
+        b, length, h, d = q.shape
         o = _empty_like(q)
         lse = _empty(b, h, length, device=q.device, dtype=torch.float32)
         plan = attention_tile_plan(d, q.dtype)
@@ -323,9 +324,9 @@ class _WindowAttention(torch.autograd.Function):
     def backward(ctx, do: Tensor):
         q, k, v, q_far, k_far, seg, start, o, lse = ctx.saved_tensors
         args = ctx.args
-        b, h, length, _ = q.shape
+        b, length, h, _ = q.shape
         do = do.contiguous()
-        delta = (do.float() * o.float()).sum(-1)  # (B, H, L): rowsum(dO ∘ O)
+        delta = (do.float() * o.float()).sum(-1).transpose(1, 2).contiguous()  # (B, H, L): rowsum(dO ∘ O)
         has_far = q_far is not None
         qf, kf = (q_far, k_far) if has_far else (q, k)
         dq, dk, dv = _empty_like(q), _empty_like(k), _empty_like(v)
@@ -342,10 +343,11 @@ class _WindowAttention(torch.autograd.Function):
 def attention_tile_plan(head_dim: int, dtype: torch.dtype) -> dict[str, tuple[int, int]]:
     """{"forward" | "backward": (block, num_warps)} for a GPU launch.
 
-    With 16-bit inputs a 64×64 block fits every GPU's shared memory without register spills at head width
-    64 (forward up to 128); the backward keeps q, k, v, dO and three accumulators live, and Triton stages
-    fp32 operands with several times the shared memory of bf16 ones, so wider heads and fp32 take smaller
-    blocks. The numbers behind these rules are in ``benchmarks/results/kernels_static.md``.
+    With 16-bit inputs a 64×64 block fits every GPU's shared memory at head width 64 (forward up to 128),
+    without register spills except 12 B per thread in the dK/dV pass with far q/k (sm_90); the backward
+    keeps q, k, v, dO and three accumulators live, and Triton stages fp32 operands with several times the
+    shared memory of bf16 ones, so wider heads and fp32 take smaller blocks. The numbers behind these rules
+    are in ``benchmarks/results/kernels_static.md``.
     """
     width = max(16, triton.next_power_of_2(head_dim))
     if dtype == torch.float32:
@@ -358,8 +360,10 @@ def attention_tile_plan(head_dim: int, dtype: torch.dtype) -> dict[str, tuple[in
 
 def _args(q: Tensor, seg: Tensor, window: int, n_sinks: int, causal: bool, has_seg: bool, has_far: bool,
           block: int, num_warps: int) -> dict:
-    b, h, length, d = q.shape
-    runtime = (length, h, window, n_sinks, 1.0 / math.sqrt(d), *q.stride(), *seg.stride(), d)
+    b, length, h, d = q.shape
+    # the kernels take (batch, head, token, feature) strides: any layout whose q, k, v, o share strides works
+    strides = (q.stride(0), q.stride(2), q.stride(1), q.stride(3))
+    runtime = (length, h, window, n_sinks, 1.0 / math.sqrt(d), *strides, *seg.stride(), d)
     meta = {"BM": block, "BN": block, "BD": max(16, triton.next_power_of_2(d)), "CAUSAL": causal,
             "HAS_SEG": has_seg, "HAS_FAR": has_far, "IEEE": ieee_dots(q.dtype), "num_warps": num_warps}
     return {"runtime": runtime, "meta": meta}
@@ -367,21 +371,16 @@ def _args(q: Tensor, seg: Tensor, window: int, n_sinks: int, causal: bool, has_s
 
 def window_attention_triton(q: Tensor, k: Tensor, v: Tensor, *, window: int, causal: bool = True,
                             segment_ids: Tensor | None = None, n_sinks: int = 0, q_far: Tensor | None = None,
-                            k_far: Tensor | None = None, cu_seqlens: Tensor | None = None,
-                            block: int | None = None) -> Tensor:
-    """Flash sliding-window attention; same contract as ``window_attention_reference``.
+                            k_far: Tensor | None = None, block: int | None = None) -> Tensor:
+    """Flash sliding-window attention, (B, L, H, d) → (B, L, H, d); same contract as
+    ``window_attention_reference``. ``window_attention`` is the public entry (it also takes ``cu_seqlens``).
 
-    ``cu_seqlens`` (int, (n + 1,)) describes packed variable-length sequences along L of a batch-1 input, as
-    an alternative to ``segment_ids``. ``block`` (a power of two >= 16) forces the query and key tile size of
-    both passes; by default ``attention_tile_plan`` picks them for the GPU.
+    ``block`` (a power of two >= 16) forces the query and key tile size of both passes; by default
+    ``attention_tile_plan`` picks them for the GPU.
     """
-    b, _, length, _ = q.shape
+    b, length = q.shape[:2]
     if block is not None and (block < 16 or block & (block - 1)):
         raise ValueError(f"window_attention_triton: block must be a power of two >= 16, got {block}")
-    if cu_seqlens is not None:
-        if segment_ids is not None:
-            raise ValueError("window_attention_triton: give segment_ids or cu_seqlens, not both")
-        segment_ids = segment_ids_from_cu_seqlens(cu_seqlens.to(q.device), length, b)
     if (q_far is None) != (k_far is None):
         raise ValueError("window_attention_triton: give both q_far and k_far, or neither")
     has_seg = segment_ids is not None

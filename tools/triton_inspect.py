@@ -5,6 +5,9 @@ card allows one block, and runs slowly when ptxas spills registers to local memo
 compile time: shared memory from Triton's compiled metadata, registers and spilled bytes from ``ptxas -v``
 (the ptxas shipped with Triton). The compile test and ``benchmarks/kernels_static.py`` use this to check
 every tile plan the dispatcher would launch against each GPU generation before a GPU ever runs it.
+
+A development tool, not part of the runtime package: scripts import it after putting this folder on
+``sys.path`` (``sys.path.insert(0, "<repo>/tools")``; ``import triton_inspect``).
 """
 
 from __future__ import annotations
