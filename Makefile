@@ -9,7 +9,7 @@ test:  ## install with dev extras and run the whole test suite (what CI runs)
 	bash .ci/run
 
 lint:
-	ruff check seqkit tests benchmarks
+	ruff check seqkit tests benchmarks tools
 
 bench:
 	$(PY) benchmarks/mixers.py

@@ -72,14 +72,16 @@ class DomainCommand:
 
     def console(self, argv: Sequence[str] | None = None) -> int:
         """What the console script does: help, run, and user errors as one line with exit status 2."""
+        from_console = argv is None
         argv = list(sys.argv[1:] if argv is None else argv)
         debug = debug_requested(argv)
         if not argv or argv in (["-h"], ["--help"]):
             print(self.help_text(), file=sys.stdout if argv else sys.stderr)
             return 0 if argv else 2
-        sys.argv[1:] = argv
+        if from_console:
+            sys.argv[1:] = argv  # without --debug, for Lightning's DDP launcher
         try:
-            cli = self.main()
+            cli = self.main(None if from_console else argv)
         except Exception as err:  # noqa: BLE001 - only user errors are caught; the rest re-raise
             if debug or not is_user_error(err):
                 raise

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from jsonargparse import ActionYesNo
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,24 @@ class Tool:
             arg = SHARED_ARGUMENTS[name]
             kwargs = {"required": True} if arg.required else {"default": arg.default}
             parser.add_argument(f"--{name}", type=arg.type, help=arg.help, **kwargs)
-        parser.add_function_arguments(fn, skip=set(self.shared), as_group=False, as_positional=self.positional)
+        skip = set(self.shared)
+        hints = typing.get_type_hints(fn)
+        for param in inspect.signature(fn).parameters.values():
+            if param.name in skip:
+                continue
+            if hints.get(param.name) is bool:  # a bare flag, as users type it: --plot (and --no_plot)
+                parser.add_argument(f"--{param.name}", action=ActionYesNo, default=bool(param.default))
+                skip.add(param.name)
+            elif typing.get_origin(hints.get(param.name)) is list:  # lists as space-separated words
+                item = typing.get_args(hints[param.name])[0]
+                kind = {"choices": typing.get_args(item), "type": str} if typing.get_origin(item) is typing.Literal \
+                    else {"type": item}
+                if self.positional and param.default is param.empty:  # the remaining words (shell globs)
+                    parser.add_argument(param.name, nargs="+", help="one or more paths", **kind)
+                else:
+                    parser.add_argument(f"--{param.name}", nargs="+", default=param.default, **kind)
+                skip.add(param.name)
+        parser.add_function_arguments(fn, skip=skip, as_group=False, as_positional=self.positional)
 
     def run(self, config: Any) -> int:
         """Call the function with the parsed values; its int return (or 0) is the exit status."""

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from seqkit.domains.dna import DnaLM
-from seqkit.pipelines import dna_generation, dna_variants
+from seqkit.domains.dna.cli import COMMAND
 
 
 def _checkpoint(tmp_path: Path) -> Path:
@@ -30,9 +30,9 @@ def test_variants_pipeline_writes_scores_and_reports_auroc(tmp_path: Path, capsy
     rows = [("chrA", p, seq[p - 1], "ACGT"[("ACGT".index(seq[p - 1]) + 1) % 4], i % 2) for i, p in enumerate(pos)]
     pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt", "label"]).to_csv(tmp_path / "v.csv", index=False)
     for name in ("scores.csv", "scores.parquet"):
-        assert dna_variants.main(["--checkpoint", str(_checkpoint(tmp_path)), "--genome", str(tmp_path / "g.fa"),
+        assert COMMAND.console(["variants", "--checkpoint", str(_checkpoint(tmp_path)), "--genome", str(tmp_path / "g.fa"),
                                   "--variants", str(tmp_path / "v.csv"), "--output", str(tmp_path / name),
-                                  "--context-bp", "300"]) == 0
+                                  "--context_bp", "300"]) == 0
     table = pd.read_parquet(tmp_path / "scores.parquet")
     assert list(table.columns[-3:]) == ["log_p_ref", "log_p_alt", "score"] and table["label"].tolist() == [0, 1, 0, 1]
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "scores.csv"), table, check_dtype=False)
@@ -42,8 +42,8 @@ def test_variants_pipeline_writes_scores_and_reports_auroc(tmp_path: Path, capsy
 def test_generation_pipeline_writes_one_record_per_sample(tmp_path: Path) -> None:
     (tmp_path / "p.fa").write_text(">geneA start\nATGAAACGCATTAGCACCACCATTACC\n>geneB\nATGGCT\n")
     out = tmp_path / "out.fa"
-    assert dna_generation.main(["--checkpoint", str(_checkpoint(tmp_path)), "--prompts", str(tmp_path / "p.fa"),
-                                "--n-bp", "50", "--samples", "2", "--top-p", "0.9", "--output", str(out)]) == 0
+    assert COMMAND.console(["generate", "--checkpoint", str(_checkpoint(tmp_path)), "--prompts", str(tmp_path / "p.fa"),
+                                "--n_bp", "50", "--samples", "2", "--top_p", "0.9", "--output", str(out)]) == 0
     lines = out.read_text().splitlines()
     headers = [line for line in lines if line.startswith(">")]
     assert [h.split()[0] for h in headers] == [">geneA_continuation_0", ">geneA_continuation_1",

@@ -7,14 +7,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from seqkit.domains.forecast.cli import COMMAND
 from seqkit.domains.forecast.cli import main as forecast_cli
 from seqkit.domains.forecast.synthetic_series import synthetic_series
-from seqkit.pipelines.forecast_files import main
 
 TINY = ["--model.init_args.d_model=16", "--model.init_args.n_heads=2", "--model.init_args.d_ff=32",
         "--data.init_args.seq_len=48", "--data.init_args.label_len=24", "--data.init_args.pred_len=12",
         "--trainer.max_epochs=1", "--trainer.limit_train_batches=3", "--trainer.limit_val_batches=1",
         "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+
+
+def main(args: list[str]) -> int:
+    """``seqkit-forecast batch ARGS`` as the console runs it (parser, tool, user errors); returns the exit status."""
+    return COMMAND.console(["batch", *args])
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +47,7 @@ def test_batch_forecasts_each_file_records_bad_ones_and_resumes(tmp_path: Path, 
     (inputs / "plant_bad.csv").write_text("\n".join(bad) + "\n")
     pd.read_csv(inputs / "plant_a.csv").drop(columns=["x0"]).to_csv(inputs / "plant_narrow.csv", index=False)
     out = tmp_path / "out"
-    args = [str(inputs), f"--checkpoint={checkpoint}", f"--output-dir={out}", "--plot"]
+    args = [str(inputs), f"--checkpoint={checkpoint}", f"--output_dir={out}", "--plot"]
 
     assert main(args) == 1  # two inputs failed
     failures = pd.read_csv(out / "failures.csv")
@@ -75,9 +80,27 @@ def test_parquet_output_and_shards(tmp_path: Path, checkpoint: Path) -> None:
     inputs = [_wide(tmp_path / f"s{i}.csv", i) for i in range(3)]
     out = tmp_path / "out"
     for shard in ("0/2", "1/2"):
-        assert main([*map(str, inputs), f"--checkpoint={checkpoint}", f"--output-dir={out}", "--format=parquet",
+        assert main([*map(str, inputs), f"--checkpoint={checkpoint}", f"--output_dir={out}", "--format=parquet",
                      f"--shard={shard}"]) == 0
     assert sorted(p.name for p in out.iterdir()) == [f"s{i}.forecast.parquet" for i in range(3)]
     assert len(pd.read_parquet(out / "s1.forecast.parquet")) == 12
-    with pytest.raises(SystemExit):
-        main([str(inputs[0]), f"--checkpoint={checkpoint}", f"--output-dir={out}", "--shard=first"])
+    assert main([str(inputs[0]), f"--checkpoint={checkpoint}", f"--output_dir={out}", "--shard=first"]) == 2
+
+
+def test_a_missing_input_is_recorded_and_the_rest_carry_on(tmp_path: Path, checkpoint: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    inputs = [str(_wide(tmp_path / f"s{i}.csv", i)) for i in range(2)]
+    out = tmp_path / "out"
+    assert main([inputs[0], str(tmp_path / "nope.csv"), inputs[1], f"--checkpoint={checkpoint}",
+                 f"--output_dir={out}"]) == 1
+    assert sorted(p.name for p in out.glob("*.forecast.csv")) == ["s0.forecast.csv", "s1.forecast.csv"]
+    failures = pd.read_csv(out / "failures.csv")
+    assert failures["input"].map(lambda p: Path(p).name).tolist() == ["nope.csv"]
+    assert "2 forecast, 0 already done, 1 failed" in capsys.readouterr().out
+
+
+def test_a_folder_with_no_inputs_is_an_error(tmp_path: Path, checkpoint: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main([str(tmp_path / "empty"), f"--checkpoint={checkpoint}", f"--output_dir={tmp_path / 'out'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no input files to process") and "folder has no" in err

@@ -8,16 +8,25 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from seqkit.domains.protein.cli import COMMAND
 from seqkit.domains.protein.cli import main as protein_cli
 from seqkit.domains.protein.msa import read_msa, read_sequences
 from seqkit.domains.protein.synthetic_family import synthetic_family
-from seqkit.pipelines.protein_generation import main as generate_main
-from seqkit.pipelines.protein_scoring import main as score_main
 
 TINY = ["--model.init_args.d_model=32", "--model.init_args.n_layers=2", "--model.init_args.n_heads=4",
         "--data.init_args.synthetic_length=30", "--data.init_args.synthetic_sequences=64",
         "--data.init_args.context_tokens=200", "--data.init_args.n_train=24", "--data.init_args.n_val=4",
         "--trainer.max_epochs=1", "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+
+
+def score_main(args: list[str]) -> int:
+    """``seqkit-protein score ARGS`` as the console runs it; returns the exit status."""
+    return COMMAND.console(["score", *args])
+
+
+def generate_main(args: list[str]) -> int:
+    """``seqkit-protein generate ARGS`` as the console runs it; returns the exit status."""
+    return COMMAND.console(["generate", *args])
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +42,7 @@ def test_score_one_assay_writes_scores_and_spearman(trained, tmp_path: Path) -> 
     ckpt, a3m, dms = trained
     out = tmp_path / "scores.csv"
     assert score_main([f"--checkpoint={ckpt}", f"--msa={a3m}", f"--variants={dms}", f"--output={out}",
-                       "--max-tokens", "150", "--max-similarity", "1.0", "0.7", "--relative-to-wt"]) == 0
+                       "--max_tokens", "150", "--max_similarity", "1.0", "0.7", "--relative_to_wt"]) == 0
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["mutant", "mutated_sequence", "DMS_score", "score"] and len(frame) == 30 * 19
     report = json.loads(out.with_suffix(".json").read_text())
@@ -49,8 +58,8 @@ def test_manifest_scores_each_assay_once_and_lists_bad_ones(trained, tmp_path: P
     manifest = tmp_path / "assays.csv"
     pd.DataFrame({"DMS_id": ["SYN", "BAD"], "msa_path": [str(a3m), str(a3m)],
                   "dms_path": [str(dms), str(bad)]}).to_csv(manifest, index=False)
-    args = [f"--checkpoint={ckpt}", f"--manifest={manifest}", f"--output-dir={tmp_path / 'out'}",
-            "--max-tokens", "150", "--max-similarity", "1.0", "--directions", "forward"]
+    args = [f"--checkpoint={ckpt}", f"--manifest={manifest}", f"--output_dir={tmp_path / 'out'}",
+            "--max_tokens", "150", "--max_similarity", "1.0", "--directions", "forward"]
     assert score_main(args) == 1
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     assert summary.set_index("DMS_id")["spearman"].notna().to_dict() == {"SYN": True, "BAD": False}
@@ -63,8 +72,8 @@ def test_manifest_scores_each_assay_once_and_lists_bad_ones(trained, tmp_path: P
 def test_generate_writes_fasta_with_validity_and_identity(trained, tmp_path: Path) -> None:
     ckpt, a3m, _ = trained
     out = tmp_path / "gen.fasta"
-    assert generate_main([f"--checkpoint={ckpt}", f"--msa={a3m}", "--n=4", f"--output={out}", "--max-tokens=150",
-                          "--top-p=0.9", "--seed=3"]) == 0
+    assert generate_main([f"--checkpoint={ckpt}", f"--msa={a3m}", "--n=4", f"--output={out}", "--max_tokens=150",
+                          "--top_p=0.9", "--seed=3"]) == 0
     records = read_sequences(out)
     table = pd.read_csv(out.with_suffix(".csv"))
     assert len(records) == 4 and table["sequence"].tolist() == [s for _, s in records]
