@@ -1,4 +1,4 @@
-"""``seqkit-dna-variants`` and ``seqkit-dna-generate`` end to end on a tiny checkpoint."""
+"""``seqkit-dna variants`` and ``seqkit-dna generate`` end to end on a tiny checkpoint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""seqkit-forecast-batch: many files through one checkpoint, one dated forecast per input, resumable."""
+"""``seqkit-forecast batch``: many files through one checkpoint, one dated forecast per input, resumable."""
 
 from __future__ import annotations
 

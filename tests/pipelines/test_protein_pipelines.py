@@ -1,4 +1,4 @@
-"""seqkit-protein-score and seqkit-protein-generate on a small model trained on the synthetic family."""
+"""``seqkit-protein score`` and ``seqkit-protein generate`` on a small model trained on the synthetic family."""
 
 from __future__ import annotations
 
