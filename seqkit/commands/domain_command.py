@@ -14,7 +14,7 @@ from typing import Any
 
 from seqkit.commands.shipped_configs import resolve_config_arguments, shipped_configs
 from seqkit.commands.tool_arguments import Tool
-from seqkit.commands.user_errors import debug_requested, is_user_error, report
+from seqkit.commands.user_errors import debug_requested, is_user_error, report, root_cause
 
 LIGHTNING_SUBCOMMANDS = {
     "fit": "train a model (resume with --ckpt_path=last)",
@@ -83,7 +83,7 @@ class DomainCommand:
         try:
             cli = self.main(None if from_console else argv)
         except Exception as err:  # noqa: BLE001 - only user errors are caught; the rest re-raise
-            if debug or not is_user_error(err):
+            if debug or not is_user_error(root_cause(err)):
                 raise
             return report(err, self.prog)
         return int(getattr(cli, "exit_status", 0) or 0)

@@ -31,8 +31,23 @@ def is_user_error(err: BaseException) -> bool:
     return isinstance(err, (ValueError, OSError)) and not isinstance(err, ConnectionError)
 
 
+def root_cause(err: BaseException) -> BaseException:
+    """The user's error inside jsonargparse's wrappers: a data module whose constructor rejects a file is
+    reported by the parser as "Does not validate against any of the Union subtypes" around the real one."""
+    while _is_wrapper(err) and (err.__cause__ or err.__context__) is not None:
+        err = err.__cause__ or err.__context__
+    return err
+
+
+def _is_wrapper(err: BaseException) -> bool:
+    text = str(err)
+    return (type(err).__module__.startswith("jsonargparse") or "Does not validate against any of the Union" in text
+            or "Problem with given class_path" in text)
+
+
 def describe(err: BaseException) -> str:
     """The one-line message for a user error: OS errors as ``<file>: <what>``, others as raised."""
+    err = root_cause(err)
     if isinstance(err, OSError) and err.filename is not None:
         what = {IsADirectoryError: "is a directory, expected a file",
                 NotADirectoryError: "is not a directory",

@@ -24,6 +24,7 @@ from scipy.stats import spearmanr
 
 from seqkit.atomic_io import atomic_write
 from seqkit.data import resolve_data_path
+from seqkit.data.tables import read_table
 from seqkit.domains.protein.model import ProteinLM
 from seqkit.domains.protein.msa import read_msa
 from seqkit.domains.protein.prompt import HomologSampler
@@ -73,7 +74,7 @@ def score_manifest(model: ProteinLM, manifest: str | Path, output_dir: str | Pat
                    **kwargs: object) -> tuple[pd.DataFrame, int]:
     """Score every assay of a manifest (resumable); writes ``summary.csv``; returns it and the failure count."""
     manifest = Path(manifest)
-    table = pd.read_csv(manifest)
+    table = read_table(manifest)
     need = [c for c in ("DMS_id", "msa_path", "dms_path") if c not in table.columns]
     if need:
         raise ValueError(f"{manifest}: missing column(s) {', '.join(need)} (needs DMS_id, msa_path, dms_path)")

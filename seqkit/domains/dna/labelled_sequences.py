@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seqkit.data.tables import read_table
 from seqkit.domains.dna.fasta_index import open_decompressed
 from seqkit.domains.dna.nucleotides import clean_sequence
 
@@ -65,7 +66,7 @@ def read_labelled(path: str | Path, labels_csv: str | Path | None = None,
     path = Path(path)
     is_fasta = path.name.lower().removesuffix(".gz").endswith((".fa", ".fasta", ".fna"))
     if labels_csv is None and not is_fasta:
-        frame = pd.read_csv(path)
+        frame = read_table(path)
         column = next((c for c in _SEQUENCE_COLUMNS if c in frame.columns), None)
         if column is None:
             raise ValueError(f"{path}: no sequence column (expected one of {', '.join(_SEQUENCE_COLUMNS)}; "
@@ -82,7 +83,7 @@ def read_labelled(path: str | Path, labels_csv: str | Path | None = None,
         names = list(records)
         sequences = [clean_sequence(records[n], f"{path}: record {n!r}") for n in names]
         return LabelledSequences(sequences, np.full(len(names), -1, dtype=np.int64), None, names)
-    frame = pd.read_csv(labels_csv)
+    frame = read_table(labels_csv)
     if "id" not in frame.columns:
         raise ValueError(f"{labels_csv}: no 'id' column naming the FASTA records")
     missing = [i for i in frame["id"].astype(str) if i not in records]

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seqkit.data.tables import read_table
 from seqkit.domains.dna.genome import Genome
 from seqkit.domains.dna.model import DnaLM
 
@@ -22,7 +23,7 @@ _ACGT = "ACGT"
 
 def read_variants(path: str, genome: Genome) -> pd.DataFrame:
     """A VCF-like CSV ``chrom,pos,ref,alt`` (1-based pos, single-nucleotide) checked against the genome."""
-    frame = pd.read_csv(path)
+    frame = read_table(path)
     missing = [c for c in ("chrom", "pos", "ref", "alt") if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)} (need chrom,pos,ref,alt)")

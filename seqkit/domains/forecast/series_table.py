@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seqkit.data.tables import read_table
+
 MISSING_POLICIES = ("error", "interpolate", "ffill")
 
 
@@ -37,9 +39,7 @@ class SeriesTable:
 def _read_frame(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    return pd.read_csv(path)
+    return read_table(path)
 
 
 LONG_COLUMNS = ("unique_id", "ds", "y")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from seqkit.data.tables import read_table
 from seqkit.domains.protein.alphabet import AlphabetError, encode
 from seqkit.domains.protein.msa import read_sequences
 
@@ -73,7 +73,7 @@ def read_variants(path: str | Path, wild_type: str | None = None) -> Variants:
         return Variants([r for r, _ in records], [s for _, s in records], None, str(path))
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such variants file")
-    frame = pd.read_csv(path)
+    frame = read_table(path)
     if "mutated_sequence" not in frame.columns and "mutant" not in frame.columns:
         raise VariantError(f"{path}: needs a 'mutant' or a 'mutated_sequence' column; columns are "
                            f"{', '.join(map(str, frame.columns))}")
