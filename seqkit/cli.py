@@ -48,7 +48,8 @@ def explain_unknown_keys(message: str, parser: Any) -> str:
     for name in re.findall(r"Option '(\w+)' is not accepted", message):
         allowed = _init_parameters(class_path.group(1)) if class_path else []
         notes.append(_note(name, allowed))
-    for name in re.findall(r"No action for key \"([\w.]+)\"|unrecognized arguments: --([\w.]+)", message):
+    pattern = r"No action for key \"([\w.]+)\"|unrecognized arguments: --([\w.]+)|does not accept option '([\w.]+)'"
+    for name in re.findall(pattern, message):
         name = next(k for k in name if k)
         section = name.rsplit(".", 1)[0] + "." if "." in name else ""
         notes.append(_note(name, [k for k in _parser_keys(parser) if k.startswith(section)]))
@@ -73,8 +74,12 @@ def _init_parameters(class_path: str) -> list[str]:
 
 
 def _parser_keys(parser: Any) -> list[str]:
+    """Option names of ``parser`` and of its subcommands' parsers (a subcommand's keys are relative to it)."""
     keys = {getattr(a, "dest", "") for a in getattr(parser, "_actions", [])}
-    return sorted(k for k in keys if k and not k.endswith("help") and k not in ("config", "print_config"))
+    subcommands = getattr(getattr(parser, "_subcommands_action", None), "_name_parser_map", {}) or {}
+    for sub in subcommands.values():
+        keys.update(getattr(a, "dest", "") for a in getattr(sub, "_actions", []))
+    return sorted(k for k in keys if k and not k.endswith("help") and k not in ("config", "print_config", "subcommand"))
 
 
 class SeqkitCLI(LightningCLI):

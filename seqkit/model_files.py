@@ -117,7 +117,8 @@ def _import_class(path: Path, class_path: str) -> type:
 def _export_config(folder: Path) -> dict[str, Any]:
     config_path = folder / CONFIG_FILE
     if not config_path.is_file():
-        raise InputError(folder, None, f"no {CONFIG_FILE}: not a folder written by `export`")
+        raise InputError(folder, None, f"is a directory without {CONFIG_FILE}: expected a checkpoint file (.ckpt) or a "
+                         "folder written by `export`")
     config = json.loads(config_path.read_text())
     if config.get("format") != EXPORT_FORMAT:
         raise InputError(config_path, "format", f"expected {EXPORT_FORMAT!r}, got {config.get('format')!r}")
