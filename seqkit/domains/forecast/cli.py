@@ -8,7 +8,7 @@ from seqkit.cli import SeqkitCLI, run_domain_cli
 from seqkit.domains.forecast.forecast_writer import ForecastWriter
 
 LINKS = tuple((f"data.{name}", f"model.init_args.{name}")
-              for name in ("enc_in", "c_out", "seq_len", "label_len", "pred_len", "embed", "freq"))
+              for name in ("enc_in", "c_out", "seq_len", "label_len", "pred_len", "embed", "freq", "columns"))
 
 
 def main(args: Any = None, run: bool = True) -> SeqkitCLI:

@@ -35,7 +35,8 @@ class ForecastDataModule(SplitDataModule):
             ``$SEQKIT_SHARED_DATA``; None uses the seeded synthetic series.
         layout (str): ``auto`` (long when the file has unique_id, ds, y), ``wide`` or ``long``.
         date_column (str): name of the timestamp column of a wide file.
-        target (str): target column (S and MS); for the synthetic series it is ``target``.
+        target (str): target column (S and MS); for the synthetic series it is ``target`` whatever is given,
+            and the saved hyperparameters record the column actually used.
         features (str): ``M`` multivariate → multivariate, ``S`` target only, ``MS`` all → target.
         split (str): ``ett`` (the paper's 12/4/4-month borders), ``ratio`` (70/10/20, per series) or ``auto``
             (ett when the file name starts with ETT).
@@ -72,6 +73,7 @@ class ForecastDataModule(SplitDataModule):
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         #: series id → validated table (columns ordered target last); one entry unless a long panel with S.
         self.series: dict[str, SeriesTable] = self._read()
+        self.hparams["target"] = self.target  # the column used, so a checkpoint reloads the data it saw
         self.scalers = {sid: ChannelScaler() for sid in self.series}
         self.datasets: dict[str, Dataset] = {}
 
@@ -103,6 +105,11 @@ class ForecastDataModule(SplitDataModule):
     def table(self) -> SeriesTable:
         """The first (for a wide file, the only) series."""
         return next(iter(self.series.values()))
+
+    @property
+    def columns(self) -> list[str]:
+        """The model's channels in order (target last): what a checkpoint records and checks new inputs against."""
+        return list(self.table.columns)
 
     @property
     def series_ids(self) -> list[str]:
