@@ -21,6 +21,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
 from seqkit.callbacks import FiniteLossGuard, PredictionWriter, TrainingCurvesPlot
+from seqkit.hardware import AutoPrecisionTrainer
 
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
 
@@ -115,4 +116,4 @@ def run_domain_cli(config_package: str, args: Any = None, *, run: bool = True,
     return SeqkitCLI(L.LightningModule, L.LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
                      parser_class=SeqkitParser, parser_kwargs=parser_kwargs, save_config_kwargs={"overwrite": True},
                      trainer_defaults={"callbacks": default_trainer_callbacks()}, args=args, run=run,
-                     links=links, domain_callbacks=domain_callbacks)
+                     links=links, domain_callbacks=domain_callbacks, trainer_class=AutoPrecisionTrainer)
