@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
 from seqkit.data import SplitDataModule, resolve_data_path
@@ -49,6 +50,11 @@ class ForecastDataModule(SplitDataModule):
             whose rows are all history, as the batch pipeline does; needs no split).
         synthetic_rows (int): length of the synthetic series.
         batch_size, num_workers, seed (int): loader settings; the train order depends on (seed, epoch).
+
+    ``test`` scores the test split of whatever file it is given, also a new one: the paper's chronological
+    borders for ETT files, the last 20% of rows (per series) otherwise. The rows before it are the history
+    the windows need and the rows the scaler is fitted on, so a file is never scored whole; the run logs
+    how many windows of which rows it scored.
     """
 
     def __init__(self, path: str | None = None, layout: str = "auto", date_column: str = "date", target: str = "OT",
@@ -150,6 +156,14 @@ class ForecastDataModule(SplitDataModule):
                     source=f"{table.source} [{split} rows {s}:{e}]"))
         self.datasets = {split: parts[0] if len(parts) == 1 else ConcatDataset(parts)
                          for split, parts in per_split.items()}
+
+    def test_dataloader(self) -> DataLoader:
+        loader = self.loader("test")
+        parts = self.datasets["test"].datasets if isinstance(self.datasets["test"], ConcatDataset) \
+            else [self.datasets["test"]]
+        where = parts[0].source if len(parts) == 1 else f"{len(parts)} series of {self.path}"
+        rank_zero_info(f"Testing on {len(loader.dataset):,} windows of {where} (the chronological test split)")
+        return loader
 
     @property
     def scaler(self) -> ChannelScaler:

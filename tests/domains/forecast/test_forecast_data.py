@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -184,3 +185,13 @@ def test_long_panel_with_features_m_pivots_ids_into_channels(tmp_path: Path) -> 
         ForecastDataModule(path=str(misaligned), features="M", target="a")
     with pytest.raises(ValueError, match="layout must be one of"):
         ForecastDataModule(path=str(path), layout="tall")
+
+
+def test_test_loader_says_how_many_windows_of_which_rows(caplog: pytest.LogCaptureFixture) -> None:
+    dm = ForecastDataModule(synthetic_rows=600, seq_len=48, label_len=24, pred_len=12)
+    with caplog.at_level(logging.INFO):
+        loader = dm.test_dataloader()
+    n = len(loader.dataset)
+    start, end = dm.borders()["test"]
+    assert n == end - start - 48 - 12 + 1 and sum(len(b["x"]) for b in loader) == n
+    assert f"Testing on {n:,} windows of synthetic(seed=0) [test rows {start}:{end}]" in caplog.text
