@@ -14,9 +14,12 @@ What (each a section of ``results/dna.md``, replaced on its own):
 4. ``generation``: 1 kb continuations of E. coli genes (prompt: 1,000 bp upstream + the first 102 bp of
    the CDS) — the fraction with no in-frame stop codon, against random sequence and a 5th-order Markov
    chain sampled from the same prompts.
+5. ``bgzf``: random window reads per second from a bgzip-compressed FASTA through ``FastaIndex`` (the
+   E. coli genome recompressed into a temp folder, or the synthetic genome without the shared data).
 
     SEQKIT_SHARED_DATA=../shared/data python benchmarks/dna.py --checkpoint runs/dna_ecoli/.../last.ckpt
     python benchmarks/dna.py --sections throughput
+    python benchmarks/dna.py --sections bgzf
 """
 
 from __future__ import annotations
@@ -235,13 +238,55 @@ def section_generation(checkpoint: str, n_genes: int, top_p: float, temperature:
     return "\n".join(lines)
 
 
+def section_bgzf(windows: list[int], reads: int) -> str:
+    """Random windows read through ``FastaIndex`` from a BGZF copy of the genome (``.fai``/``.gzi`` built
+    first, not timed); each window size is timed over ``reads`` reads at seeded random places."""
+    import tempfile
+
+    from Bio import bgzf
+
+    from seqkit.domains.dna.fasta_index import FastaIndex
+
+    try:
+        genome, source = Genome(resolve_data_path(FASTA)), f"E. coli K-12 (`{FASTA}`)"
+    except FileNotFoundError:
+        from seqkit.domains.dna.synthetic_genome import synthetic_genome
+
+        genome, source = synthetic_genome(4_000_000, seed=0), "the synthetic genome (4 Mb, seed 0)"
+    lines = ["## Random window reads from a bgzip-compressed FASTA", ""]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "genome.fa.gz"
+        with bgzf.BgzfWriter(str(path), "wb") as fh:
+            for name, length in genome:
+                seq = genome.fetch(name, 0, length).tobytes()
+                fh.write(f">{name}\n".encode() + b"".join(seq[i : i + 80] + b"\n" for i in range(0, length, 80)))
+        index = FastaIndex(path)
+        blocks = len(index._bgzf.blocks)
+        lines += [f"{source}, rewritten as BGZF (80 bases a line, {blocks} blocks) in a temp folder; "
+                  f"`FastaIndex.fetch` of windows at uniform random starts (seed 0), {reads:,} reads per size, "
+                  f"after one untimed read of each size. The reader keeps up to {index._bgzf.MAX_CACHE} decoded "
+                  "blocks.", "", "| window (bp) | reads/s | Mbp/s |", "|---|---|---|"]
+        name = max(index.names, key=index.length)
+        rng = np.random.default_rng(0)
+        for window in windows:
+            starts = rng.integers(0, index.length(name) - window, size=reads)
+            index.fetch(name, int(starts[0]), int(starts[0]) + window)
+            begin = time.perf_counter()
+            for start in starts:
+                index.fetch(name, int(start), int(start) + window)
+            per_s = reads / (time.perf_counter() - begin)
+            lines.append(f"| {window:,} | {per_s:,.0f} | {per_s * window / 1e6:.1f} |")
+            print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--one":
         print(json.dumps(_one_throughput(json.loads(sys.argv[2]))))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sections", nargs="+", default=["pretrain", "classification", "throughput", "generation"],
-                        choices=["pretrain", "classification", "throughput", "generation"])
+                        choices=["pretrain", "classification", "throughput", "generation", "bgzf"])
     parser.add_argument("--checkpoint", help="a DnaLM checkpoint pretrained on E. coli (pretrain, generation, "
                         "and the pretrained arm of classification)")
     parser.add_argument("--train-minutes", type=float, help="the checkpoint's training time, for the report")
@@ -255,6 +300,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--genes", type=int, default=40)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--bgzf-windows", type=int, nargs="+", default=[1000, 16384], help="bgzf: window sizes (bp)")
+    parser.add_argument("--bgzf-reads", type=int, default=2000, help="bgzf: timed reads per window size")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for section in args.sections:
@@ -268,6 +315,8 @@ def main() -> None:
                                           label)
         elif section == "throughput":
             text = section_throughput(args.threads, [b - b % 6 for b in args.lengths], args.repeats)
+        elif section == "bgzf":
+            text = section_bgzf(args.bgzf_windows, args.bgzf_reads)
         else:
             text = section_generation(args.checkpoint, args.genes, 0.95, 1.0)
         markers = (f"<!-- dna:{section} -->", f"<!-- /dna:{section} -->")

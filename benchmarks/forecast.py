@@ -5,7 +5,8 @@ for the paper's model (d_model 512, 8 heads, e_layers 2 with distilling, d_layer
 7 channels) with three encoders: Informer's ProbSparse attention (factor 5), the same model with full
 attention everywhere (Informer†, every query active), and the bidirectional Mamba-2 encoder. Lengths:
 seq_len 48 (label 48, the paper's M-24 script), 96 (label 48) and 720 (label 168, the S scripts); pred 24.
-fp32, and bf16 autocast (what the shipped ETTh1 configs train with).
+fp32, and bf16 autocast (what the shipped ETTh1 configs' `precision: auto` picks on CUDA with bf16 or a CPU with
+AVX512-BF16 or AMX; on an AVX2-only CPU it picks fp32, since bf16 there is emulated).
 
 Why: the paper's claim is that ProbSparse makes long inputs cheaper than full attention; the issue asks
 to beat the original code's ~57 windows/s for M-24 on this kind of machine.

@@ -1,6 +1,7 @@
 """Atomic file writes: a temp file in the destination folder, fsync, then ``os.replace``.
 
-A run killed mid-write leaves either the old file or the new one, never a truncated file.
+A run killed mid-write leaves either the old file or the new one, never a truncated file. The file gets
+the mode any other tool would give it (0666 less the process umask), not ``mkstemp``'s private 0600.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -15,6 +17,26 @@ from typing import IO
 import pandas as pd
 
 TABLE_FORMATS = ("csv", "parquet")
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows.
+
+    Linux reports it in ``/proc/self/status`` (``Umask:`` line, since 4.7); elsewhere the only way is to
+    set it and put it back, done under a lock so that two writer threads cannot see each other's 0.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> Path:
@@ -26,6 +48,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
+            os.fchmod(fh.fileno(), 0o666 & ~current_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:

@@ -27,6 +27,7 @@ from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 from seqkit.callbacks import EvaluationReport, FiniteLossGuard, PredictionWriter, TrainingCurvesPlot
 from seqkit.commands.run_folder import resolve_checkpoint, run_directory, run_name_for
 from seqkit.commands.tool_arguments import Tool
+from seqkit.hardware import AutoPrecisionTrainer
 
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
 
@@ -189,7 +190,8 @@ def run_domain_cli(command: Any, args: Any = None, *, run: bool = True) -> Seqki
     return SeqkitCLI(L.LightningModule, L.LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
                      parser_class=SeqkitParser, parser_kwargs=parser_kwargs, save_config_kwargs={"overwrite": True},
                      trainer_defaults={"callbacks": default_trainer_callbacks()}, args=args, run=run,
-                     links=command.links, domain_callbacks=callbacks, tools=command.all_tools if run else ())
+                     links=command.links, domain_callbacks=callbacks, tools=command.all_tools if run else (),
+                     trainer_class=AutoPrecisionTrainer)
 
 
 def _import(target: str) -> Any:

@@ -21,6 +21,7 @@ from seqkit.atomic_io import TABLE_FORMATS, write_table
 from seqkit.commands.tool_arguments import parse_shard
 from seqkit.domains.forecast import ForecastDataModule, ForecastModel
 from seqkit.domains.forecast.forecast_writer import forecast_frame, plot_forecast
+from seqkit.domains.forecast.trained_columns import check_columns
 from seqkit.pipelines.file_batch import BatchReport, expand_inputs, run_file_batch, shard_of
 
 # Data settings that describe the training file rather than the windows: not carried over to new inputs.
@@ -46,6 +47,7 @@ class FileForecaster:
 
     def data(self, path: Path) -> ForecastDataModule:
         dm = ForecastDataModule(path=str(path), predict_scaler="history", **self.data_args)
+        check_columns(self.model.hparams.get("columns"), dm, path)
         expected = self.model.hparams.enc_in
         if dm.enc_in != expected:
             raise ValueError(f"{path}: {dm.enc_in} channel(s) {dm.table.columns} after features="

@@ -30,9 +30,9 @@ def test_variants_pipeline_writes_scores_and_reports_auroc(tmp_path: Path, capsy
     rows = [("chrA", p, seq[p - 1], "ACGT"[("ACGT".index(seq[p - 1]) + 1) % 4], i % 2) for i, p in enumerate(pos)]
     pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt", "label"]).to_csv(tmp_path / "v.csv", index=False)
     for name in ("scores.csv", "scores.parquet"):
-        assert COMMAND.console(["variants", "--checkpoint", str(_checkpoint(tmp_path)), "--genome", str(tmp_path / "g.fa"),
-                                  "--variants", str(tmp_path / "v.csv"), "--output", str(tmp_path / name),
-                                  "--context_bp", "300"]) == 0
+        assert COMMAND.console(["variants", "--checkpoint", str(_checkpoint(tmp_path)),
+                                "--genome", str(tmp_path / "g.fa"), "--variants", str(tmp_path / "v.csv"),
+                                "--output", str(tmp_path / name), "--context_bp", "300"]) == 0
     table = pd.read_parquet(tmp_path / "scores.parquet")
     assert list(table.columns[-3:]) == ["log_p_ref", "log_p_alt", "score"] and table["label"].tolist() == [0, 1, 0, 1]
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "scores.csv"), table, check_dtype=False)

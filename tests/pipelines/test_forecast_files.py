@@ -31,7 +31,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _wide(path: Path, seed: int, rows: int = 200, freq: str = "h") -> Path:
     table = synthetic_series(rows, 7, freq, seed)
-    frame = pd.DataFrame(table.values, columns=[*table.columns[:-1], "OT"])  # the default target column
+    frame = pd.DataFrame(table.values, columns=table.columns)  # shaped like the training data (target last)
     frame.insert(0, "date", table.stamps)
     frame.to_csv(path, index=False)
     return path
@@ -54,7 +54,7 @@ def test_batch_forecasts_each_file_records_bad_ones_and_resumes(tmp_path: Path, 
     reasons = dict(zip(failures["input"].map(lambda p: Path(p).name), failures["error"], strict=True))
     assert set(reasons) == {"plant_bad.csv", "plant_narrow.csv"}
     assert "row 30" in reasons["plant_bad.csv"] and "'abc' is not a number" in reasons["plant_bad.csv"]
-    assert "trained on 7" in reasons["plant_narrow.csv"]
+    assert "columns do not match the checkpoint's: missing x0" in reasons["plant_narrow.csv"]
 
     for name, step in (("plant_a", pd.Timedelta(hours=1)), ("plant_b", pd.Timedelta(minutes=15))):
         source = pd.read_csv(inputs / f"{name}.csv", parse_dates=["date"])

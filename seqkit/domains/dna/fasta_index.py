@@ -3,7 +3,8 @@
 A window from a 100 Mb chromosome is read by seeking to ``offset + row·line_width + column`` instead of
 parsing the file. The ``.fai`` (NAME, LENGTH, OFFSET, LINEBASES, LINEWIDTH per record) is read when
 present and built (then written atomically beside the file) when not. BGZF files (``bgzip``) are read
-through their block map — the samtools ``.gzi`` format, built by scanning block headers when missing.
+with Biopython's ``Bio.bgzf`` through their block map — the samtools ``.gzi`` format, built by one pass
+over the blocks when missing.
 Plain gzip has no block map, so random access into it is refused with the fix (``bgzip`` it, or load the
 genome into memory with ``Genome``).
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import bisect
 import gzip
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import numpy as np
+from Bio import bgzf
 
 from seqkit.atomic_io import atomic_write
 from seqkit.domains.dna.nucleotides import clean_sequence
@@ -51,13 +54,28 @@ def open_decompressed(path: str | Path, mode: str = "rt") -> IO:
 
 
 class _BgzfReader:
-    """Seekable uncompressed view of a BGZF file via its (compressed, uncompressed) block offsets."""
+    """Seekable uncompressed view of a BGZF file: Biopython's ``Bio.bgzf.BgzfReader`` addressed through
+    the samtools ``.gzi`` block map.
+
+    An uncompressed offset becomes a BGZF virtual offset (block start << 16 | offset in the block) by a
+    binary search of the map. Decoded blocks are kept by ``BgzfReader``'s own cache (``max_cache`` blocks of
+    at most 64 KiB each), so neighbouring windows decode a block once. The file handle belongs to one
+    process: a forked DataLoader worker opens its own (a shared descriptor would share its seek position),
+    and pickling (spawned workers) drops it.
+    """
+
+    MAX_CACHE = 100  # decoded blocks kept, at most 6.4 MiB
 
     def __init__(self, path: Path) -> None:
         self.path = path
         gzi = Path(f"{path}.gzi")
         self.blocks = self._read_gzi(gzi) if gzi.exists() else self._scan_and_write(gzi)
         self.starts = [u for _, u in self.blocks]
+        self._handle: bgzf.BgzfReader | None = None
+        self._pid = -1
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_handle": None, "_pid": -1}
 
     @staticmethod
     def _read_gzi(gzi: Path) -> list[tuple[int, int]]:
@@ -67,21 +85,14 @@ class _BgzfReader:
         return [(0, 0)] + [(pairs[2 * i], pairs[2 * i + 1]) for i in range(n)]
 
     def _scan_and_write(self, gzi: Path) -> list[tuple[int, int]]:
-        blocks, compressed, uncompressed = [], 0, 0
+        blocks, uncompressed = [], 0
         with open(self.path, "rb") as fh:
-            while True:
-                header = fh.read(18)
-                if len(header) < 18:
-                    break
-                if header[:4] != b"\x1f\x8b\x08\x04" or header[12:14] != b"BC":
-                    raise ValueError(f"{self.path}: block at byte {compressed} is not a BGZF block")
-                block_size = struct.unpack_from("<H", header, 16)[0] + 1
-                fh.seek(compressed + block_size - 4)
-                (isize,) = struct.unpack("<I", fh.read(4))
-                blocks.append((compressed, uncompressed))
-                compressed += block_size
-                uncompressed += isize
-                fh.seek(compressed)
+            try:
+                for start, _, _, size in bgzf.BgzfBlocks(fh):
+                    blocks.append((start, uncompressed))
+                    uncompressed += size
+            except ValueError as err:
+                raise ValueError(f"{self.path}: not a valid BGZF file ({err})") from err
         body = struct.pack("<Q", len(blocks) - 1) + b"".join(struct.pack("<QQ", c, u) for c, u in blocks[1:])
         try:
             atomic_write(gzi, lambda out: out.write(body))
@@ -89,19 +100,18 @@ class _BgzfReader:
             pass
         return blocks
 
+    def _reader(self) -> bgzf.BgzfReader:
+        if self._handle is None or self._pid != os.getpid():
+            self._handle = bgzf.BgzfReader(str(self.path), "rb", max_cache=self.MAX_CACHE)
+            self._pid = os.getpid()
+        return self._handle
+
     def read(self, start: int, size: int) -> bytes:
         """``size`` uncompressed bytes from uncompressed offset ``start``."""
         i = bisect.bisect_right(self.starts, start) - 1
-        skip = start - self.starts[i]
-        out = bytearray()
-        with open(self.path, "rb") as fh:
-            while len(out) < skip + size and i < len(self.blocks):
-                fh.seek(self.blocks[i][0])
-                block_size = struct.unpack_from("<H", fh.read(18), 16)[0] + 1
-                fh.seek(self.blocks[i][0])
-                out += gzip.decompress(fh.read(block_size))
-                i += 1
-        return bytes(out[skip : skip + size])
+        reader = self._reader()
+        reader.seek(bgzf.make_virtual_offset(self.blocks[i][0], start - self.starts[i]))
+        return reader.read(size)
 
 
 class FastaIndex:

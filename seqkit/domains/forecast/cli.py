@@ -20,7 +20,7 @@ COMMAND = DomainCommand(
         "--output_dir forecasts/ sites/*.csv",
     ),
     links=tuple((f"data.{name}", f"model.init_args.{name}")
-                for name in ("enc_in", "c_out", "seq_len", "label_len", "pred_len", "embed", "freq")),
+                for name in ("enc_in", "c_out", "seq_len", "label_len", "pred_len", "embed", "freq", "columns")),
     callbacks={"forecast_writer": "seqkit.domains.forecast.forecast_writer:ForecastWriter"},
     tools=(Tool("batch", "seqkit.pipelines.forecast_files:batch_command",
                 "forecast many files with one checkpoint, one output per input; resumable, sharded",

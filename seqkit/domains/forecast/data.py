@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
 from seqkit.data import SplitDataModule, resolve_data_path
@@ -35,7 +36,8 @@ class ForecastDataModule(SplitDataModule):
             ``$SEQKIT_SHARED_DATA``; None uses the seeded synthetic series.
         layout (str): ``auto`` (long when the file has unique_id, ds, y), ``wide`` or ``long``.
         date_column (str): name of the timestamp column of a wide file.
-        target (str): target column (S and MS); for the synthetic series it is ``target``.
+        target (str): target column (S and MS); for the synthetic series it is ``target`` whatever is given,
+            and the saved hyperparameters record the column actually used.
         features (str): ``M`` multivariate → multivariate, ``S`` target only, ``MS`` all → target.
         split (str): ``ett`` (the paper's 12/4/4-month borders), ``ratio`` (70/10/20, per series) or ``auto``
             (ett when the file name starts with ETT).
@@ -48,6 +50,11 @@ class ForecastDataModule(SplitDataModule):
             whose rows are all history, as the batch pipeline does; needs no split).
         synthetic_rows (int): length of the synthetic series.
         batch_size, num_workers, seed (int): loader settings; the train order depends on (seed, epoch).
+
+    ``test`` scores the test split of whatever file it is given, also a new one: the paper's chronological
+    borders for ETT files, the last 20% of rows (per series) otherwise. The rows before it are the history
+    the windows need and the rows the scaler is fitted on, so a file is never scored whole; the run logs
+    how many windows of which rows it scored.
     """
 
     def __init__(self, path: str | None = None, layout: str = "auto", date_column: str = "date", target: str = "OT",
@@ -72,6 +79,7 @@ class ForecastDataModule(SplitDataModule):
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         #: series id → validated table (columns ordered target last); one entry unless a long panel with S.
         self.series: dict[str, SeriesTable] = self._read()
+        self.hparams["target"] = self.target  # the column used, so a checkpoint reloads the data it saw
         self.scalers = {sid: ChannelScaler() for sid in self.series}
         self.datasets: dict[str, Dataset] = {}
 
@@ -103,6 +111,11 @@ class ForecastDataModule(SplitDataModule):
     def table(self) -> SeriesTable:
         """The first (for a wide file, the only) series."""
         return next(iter(self.series.values()))
+
+    @property
+    def columns(self) -> list[str]:
+        """The model's channels in order (target last): what a checkpoint records and checks new inputs against."""
+        return list(self.table.columns)
 
     @property
     def series_ids(self) -> list[str]:
@@ -143,6 +156,14 @@ class ForecastDataModule(SplitDataModule):
                     source=f"{table.source} [{split} rows {s}:{e}]"))
         self.datasets = {split: parts[0] if len(parts) == 1 else ConcatDataset(parts)
                          for split, parts in per_split.items()}
+
+    def test_dataloader(self) -> DataLoader:
+        loader = self.loader("test")
+        parts = self.datasets["test"].datasets if isinstance(self.datasets["test"], ConcatDataset) \
+            else [self.datasets["test"]]
+        where = parts[0].source if len(parts) == 1 else f"{len(parts)} series of {self.path}"
+        rank_zero_info(f"Testing on {len(loader.dataset):,} windows of {where} (the chronological test split)")
+        return loader
 
     @property
     def scaler(self) -> ChannelScaler:

@@ -17,6 +17,7 @@ from torch import Tensor
 
 from seqkit.atomic_io import atomic_write
 from seqkit.domains.forecast.informer import Informer, decoder_input
+from seqkit.domains.forecast.trained_columns import check_columns
 
 
 class ForecastModel(L.LightningModule):
@@ -26,6 +27,8 @@ class ForecastModel(L.LightningModule):
         enc_in (int): input channels (dec_in is the same). c_out (int): predicted channels.
         seq_len, label_len, pred_len (int): window lengths (linked from the data).
         lr (float): Adam learning rate, halved after every epoch (Informer's ``type1``).
+        columns (list[str] | None): the channels' column names in order (linked from the data). Saved in the
+            checkpoint; ``predict``/``test`` from a checkpoint refuse data whose columns differ.
         Other args: see ``seqkit.domains.forecast.informer.Informer``.
     """
 
@@ -33,14 +36,24 @@ class ForecastModel(L.LightningModule):
                  d_model: int = 512, n_heads: int = 8, e_layers: int = 2, d_layers: int = 1, d_ff: int = 2048,
                  factor: int = 5, dropout: float = 0.05, embed: str = "timeF", freq: str = "h", distil: bool = True,
                  encoder_mixer: str = "probsparse", mixer_options: dict[str, Any] | None = None,
-                 decoder_attn: str = "probsparse", lr: float = 1e-4) -> None:
+                 decoder_attn: str = "probsparse", lr: float = 1e-4, columns: list[str] | None = None) -> None:
         super().__init__()
         if label_len > seq_len:
             raise ValueError(f"model.label_len={label_len} cannot exceed seq_len={seq_len}")
+        if columns is not None and len(columns) != enc_in:
+            raise ValueError(f"model.columns names {len(columns)} channels ({', '.join(columns)}), enc_in={enc_in}")
         self.save_hyperparameters()
         self.model = Informer(enc_in, enc_in, c_out, pred_len, d_model, n_heads, e_layers, d_layers, d_ff, factor,
                               dropout, embed, freq, distil, encoder_mixer, mixer_options, decoder_attn)
         self._test_sums: dict[str, Tensor] = {}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Before the weights load (``fit/test/predict --ckpt_path``): the data must have the trained columns."""
+        trained = checkpoint.get("hyper_parameters", {}).get("columns")
+        datamodule = self._trainer.datamodule if self._trainer is not None else None
+        if trained is not None and datamodule is not None and hasattr(datamodule, "series"):
+            check_columns(trained, datamodule, datamodule.path)
+            self.hparams["columns"] = list(trained)
 
     def forward(self, x: Tensor, x_mark: Tensor, y: Tensor, y_mark: Tensor) -> Tensor:
         """(B, pred_len, c_out) forecast; ``y`` only contributes its first label_len rows (the start token)."""

@@ -25,6 +25,7 @@ class ForecastWindows(Dataset):
         self.values = torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))
         self.marks = torch.from_numpy(np.ascontiguousarray(marks))
         self.seq_len, self.label_len, self.pred_len = seq_len, label_len, pred_len
+        self.source = source
 
     def __len__(self) -> int:
         return len(self.values) - self.seq_len - self.pred_len + 1

@@ -47,6 +47,27 @@ def test_indexed_windows_equal_the_sequence(tmp_path: Path, kind: str) -> None:
     assert reopened.length("chr1") == 60
 
 
+def test_bgzf_windows_across_blocks_and_after_pickling(tmp_path: Path) -> None:
+    """A 300 kb record spans several 64 KiB BGZF blocks: windows that straddle block ends read right, from a
+    fresh index, a reopened one (written .gzi) and a pickled copy (as a spawned DataLoader worker gets it)."""
+    import pickle
+
+    seq = "".join(np.random.default_rng(2).choice(list("ACGT"), size=300_000))
+    path = _write_fasta(tmp_path / "big.fa.gz", {"big": seq}, width=80, writer=bgzf.BgzfWriter)
+    index = FastaIndex(path)
+    assert len(index._bgzf.blocks) >= 5
+    ends = [u for _, u in index._bgzf.blocks[1:]]  # uncompressed offsets where a block starts
+    first_base = len(">big description\n")
+    windows = [(0, 10), (299_990, 300_000), (0, 300_000)]
+    for end in ends[:4]:  # a window around each block boundary (bases are 80 per 81 bytes)
+        base = (end - first_base) // 81 * 80
+        windows.append((max(base - 100, 0), min(base + 100, 300_000)))
+    copies = [index, FastaIndex(path), pickle.loads(pickle.dumps(index))]
+    for start, end in windows:
+        for copy in copies:
+            assert copy.fetch("big", start, end).tobytes().decode() == seq[start:end]
+
+
 def test_bad_inputs_get_clear_errors(tmp_path: Path) -> None:
     plain_gzip = _write_fasta(tmp_path / "g.fa.gz", _records(), writer=gzip.open)
     with pytest.raises(ValueError, match="bgzip"):
@@ -67,7 +88,7 @@ def test_bad_inputs_get_clear_errors(tmp_path: Path) -> None:
     assert genome.fetch("c1", 0, 4, strand=-1).tobytes() == b"ACGT"
 
 
-# ../shared/data beside the checkout (DESIGN.md §5), or wherever SEQKIT_SHARED_DATA points.
+# Test data: wherever SEQKIT_SHARED_DATA points, else the shared/data folder beside the checkout.
 DNA = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[4] / "shared" / "data")) / "dna"
 ECOLI = "ecoli_k12_mg1655_GCF_000005845.2"
 

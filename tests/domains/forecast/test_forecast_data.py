@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from seqkit.domains.forecast.splits import ett_borders, ratio_borders
 from seqkit.domains.forecast.time_features import fixed_marks, timef
 from seqkit.domains.forecast.windows import ForecastWindows
 
-# ../shared/data beside the checkout (DESIGN.md §5), or wherever SEQKIT_SHARED_DATA points.
+# Test data: wherever SEQKIT_SHARED_DATA points, else the shared/data folder beside the checkout.
 ETT = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[4] / "shared" / "data")) / "timeseries"
 needs_ett = pytest.mark.skipif(not (ETT / "ETTh1.csv").exists(), reason=f"ETT data not found in {ETT}")
 
@@ -184,3 +185,13 @@ def test_long_panel_with_features_m_pivots_ids_into_channels(tmp_path: Path) -> 
         ForecastDataModule(path=str(misaligned), features="M", target="a")
     with pytest.raises(ValueError, match="layout must be one of"):
         ForecastDataModule(path=str(path), layout="tall")
+
+
+def test_test_loader_says_how_many_windows_of_which_rows(caplog: pytest.LogCaptureFixture) -> None:
+    dm = ForecastDataModule(synthetic_rows=600, seq_len=48, label_len=24, pred_len=12)
+    with caplog.at_level(logging.INFO):
+        loader = dm.test_dataloader()
+    n = len(loader.dataset)
+    start, end = dm.borders()["test"]
+    assert n == end - start - 48 - 12 + 1 and sum(len(b["x"]) for b in loader) == n
+    assert f"Testing on {n:,} windows of synthetic(seed=0) [test rows {start}:{end}]" in caplog.text
