@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def _read_checkpoint(path: Path) -> dict[str, Any]:
         raise InputError(path, None, "is a directory, expected a checkpoint file")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, OSError) as err:
+    except (RuntimeError, EOFError, OSError, pickle.UnpicklingError) as err:
         if isinstance(err, FileNotFoundError):
             raise
         raise InputError(path, None, f"not a readable checkpoint ({type(err).__name__}: "
