@@ -1,8 +1,12 @@
-"""Every notebook runs top to bottom with small parameters (SEQKIT_NB_SMOKE=1) and leaves its plots."""
+"""Every notebook runs top to bottom with small parameters (SEQKIT_NB_SMOKE=1), leaves its plots, and its smoke
+run has learned something: each writes its headline numbers to ``<out>/metrics.json`` and they must beat the
+baseline that needs no training (chance, the naive forecast, uniform perplexity), with a margin."""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -15,15 +19,52 @@ EXPECTED_FILES = {"backbones.ipynb": ["backbones_out/accuracy_vs_length.png"],
                                 "dna_out/variant_scores.csv", "dna_out/continuations.fa"],
                   "forecast.ipynb": ["forecast_out/forecast_ot.png"],
                   "protein.ipynb": ["protein_out/dms_scatter.png", "protein_out/generated_identity.png"]}
+METRICS = {"backbones.ipynb": "backbones_out/metrics.json", "dna.ipynb": "dna_out/metrics.json",
+           "forecast.ipynb": "forecast_out/metrics.json", "protein.ipynb": "protein_out/metrics.json"}
 SHARED = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
 
 
+
+
+def backbones_beat_chance(m: dict) -> None:
+    """Selective copying: every backbone recalls well above chance (1 / symbols) at its training length."""
+    at_train = {name: accs[str(m["train_len"])] for name, accs in m["accuracy"].items()}
+    assert all(acc > 2 * m["chance"] for acc in at_train.values()), (at_train, m["chance"])
+
+
+def forecasts_beat_naive(m: dict) -> None:
+    """ETTh1 (or the synthetic series): each model beats holding the last value and predicting the training mean
+    on the same test windows (the seasonal naive forecast is reported, not required of a smoke run)."""
+    naive = m["baselines"]["naive (last value)"]["test_mse"]
+    mean = m["baselines"]["training mean"]["test_mse"]
+    for name, r in m["models"].items():
+        assert r["test_mse"] < 0.8 * naive and r["test_mse"] < 0.9 * mean, (name, r, m["baselines"])
+
+
+def dna_beats_uniform(m: dict) -> None:
+    """Pretraining: held-out perplexity per base below uniform (4), as the Markov baseline's is."""
+    assert m["lm_ppl_base"] < m["uniform_ppl_base"] - 0.04, m
+    assert m["markov_ppl_base"] < m["uniform_ppl_base"], m
+
+
+def protein_ranks_its_dms(m: dict) -> None:
+    """PoET: the DMS ranks with positive Spearman and held-out members beat uniform perplexity (20)."""
+    assert m["spearman"] > 0.1 and m["n_variants"] >= 100, m
+    assert m["val_perplexity"] < 0.75 * m["uniform_perplexity"], m
+
+
+HEADLINES: dict[str, Callable[[dict], None]] = {"backbones.ipynb": backbones_beat_chance,
+                                                "forecast.ipynb": forecasts_beat_naive,
+                                                "dna.ipynb": dna_beats_uniform, "protein.ipynb": protein_ranks_its_dms}
+
+
 def test_every_notebook_has_expected_outputs_listed() -> None:
-    assert NOTEBOOKS and {p.name for p in NOTEBOOKS} <= set(EXPECTED_FILES)
+    assert NOTEBOOKS and {p.name for p in NOTEBOOKS} <= set(EXPECTED_FILES) & set(METRICS) & set(HEADLINES)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes_and_writes_its_plots(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_executes_writes_its_plots_and_learns(path: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SEQKIT_NB_SMOKE", "1")
     monkeypatch.setenv("SEQKIT_SHARED_DATA", str(SHARED.resolve()))
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
@@ -35,3 +76,4 @@ def test_notebook_executes_and_writes_its_plots(path: Path, tmp_path: Path, monk
     assert not errors
     for rel in EXPECTED_FILES[path.name]:
         assert (tmp_path / rel).stat().st_size > 1000, rel
+    HEADLINES[path.name](json.loads((tmp_path / METRICS[path.name]).read_text()))

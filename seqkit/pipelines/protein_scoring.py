@@ -28,7 +28,7 @@ from seqkit.data.tables import read_table
 from seqkit.domains.protein.model import ProteinLM
 from seqkit.domains.protein.msa import read_msa
 from seqkit.domains.protein.prompt import HomologSampler
-from seqkit.domains.protein.scoring import PromptSpec, ensemble, score_sequences
+from seqkit.domains.protein.scoring import PromptSpec, ensemble, score_ensemble
 from seqkit.domains.protein.variants import read_variants
 from seqkit.pipelines.file_batch import run_file_batch
 
@@ -47,8 +47,11 @@ def score_assay(model: ProteinLM, msa_path: str | Path, variants_path: str | Pat
     msa = read_msa(resolve_data_path(msa_path))
     variants = read_variants(resolve_data_path(variants_path), wild_type=msa.query)
     sampler = HomologSampler(msa)
-    scores = score_sequences(model.model, sampler, variants.sequences, specs, directions, batch_size, seed,
-                             relative_to=msa.query if relative_to_wt else None, show_progress=show_progress)
+    result = score_ensemble(model.model, sampler, variants.sequences, specs, directions, batch_size, seed,
+                            relative_to=msa.query if relative_to_wt else None, show_progress=show_progress)
+    scores = result.scores
+    print(f"{msa_path}: prompts used: {'; '.join(map(str, result.used))}"
+          + (f" (skipped, no homolog: {'; '.join(map(str, result.skipped))})" if result.skipped else ""))
     frame = pd.DataFrame({"mutant": variants.names, "mutated_sequence": variants.sequences})
     if variants.dms_score is not None:
         frame["DMS_score"] = variants.dms_score
@@ -57,7 +60,8 @@ def score_assay(model: ProteinLM, msa_path: str | Path, variants_path: str | Pat
     if variants.dms_score is not None:
         rho = float(spearmanr(scores, variants.dms_score, nan_policy="omit").statistic)
         report = {"spearman": rho, "n_variants": len(variants), "msa": str(msa_path), "variants": str(variants_path),
-                  "prompts": [vars(s) for s in specs], "directions": list(directions)}
+                  "prompts": [vars(s) for s in result.used], "skipped_prompts": [vars(s) for s in result.skipped],
+                  "directions": list(directions)}
         atomic_write(Path(output).with_suffix(".json"), lambda fh: fh.write(json.dumps(report, indent=1).encode()))
     _write_csv(frame, Path(output))
     return rho

@@ -69,7 +69,8 @@ class NearestMember:
 
     The ``candidates`` members sharing the most 3-mers with the sequence are aligned globally (Biopython
     PairwiseAligner: match 1, mismatch 0, gap open -1, extend -0.5) and the best count of identical
-    aligned residues, divided by the sequence's length, is returned.
+    aligned residues, divided by the longer of the two sequences, is returned. Dividing by the longer one
+    keeps a short fragment of a member (a 12-residue piece of a 286-residue family) from scoring 1.0.
     """
 
     def __init__(self, family: list[str], candidates: int = 32) -> None:
@@ -94,5 +95,5 @@ class NearestMember:
             alignment = self._aligner.align(sequence, self.family[i])[0]
             top, bottom = alignment[0], alignment[1]
             matches = sum(a == b != "-" for a, b in zip(top, bottom, strict=True))
-            best = max(best, matches / len(sequence))
+            best = max(best, matches / max(len(sequence), len(self.family[i])))
         return best

@@ -44,11 +44,15 @@ class HomologSampler:
             self.weights = sequence_weights(tokens, theta)
             self.identity = identity_to_query(tokens)
 
+    def candidates(self, max_similarity: float = 1.0, exclude: tuple[int, ...] = ()) -> np.ndarray:
+        """Indices of the homologs a prompt with this identity cutoff may draw from (query included at 1.0)."""
+        allowed = np.flatnonzero(self.identity <= max_similarity + 1e-9)
+        return np.setdiff1d(allowed, np.asarray(exclude, dtype=np.int64))
+
     def draw(self, rng: np.random.Generator, max_tokens: int, max_similarity: float = 1.0,
              exclude: tuple[int, ...] = ()) -> list[int]:
         """Indices of the homologs of one prompt, in prompt order."""
-        candidates = np.flatnonzero(self.identity <= max_similarity + 1e-9)
-        candidates = np.setdiff1d(candidates, np.asarray(exclude, dtype=np.int64))
+        candidates = self.candidates(max_similarity, exclude)
         if len(candidates) == 0:
             raise ValueError(f"{self.msa.source}: no homolog has identity <= {max_similarity} to the query")
         # Weighted permutation without replacement (Efraimidis-Spirakis): sort by log(u) / w, largest first.

@@ -4,12 +4,18 @@ A variant's score is the log-likelihood of its tokens after ``start``, stop incl
 prompts at several token budgets × identity cutoffs, each scored forward and reversed (prompt and variant
 token arrays both flipped), averaged over directions and then over prompts. Variants may differ in
 length (indels need no alignment). ``relative_to`` subtracts a reference sequence's score (the wild type).
+
+A shallow alignment may have no homolog under a cutoff (every homolog of a 37-sequence MSA 62-100%
+identical to the query leaves nothing at 0.5). Such a prompt is skipped with a warning naming it, not
+replaced by a neighbouring cutoff (that would weight one cutoff twice); the ensemble averages over the
+prompts it could build and reports them, and fails only when no prompt is left.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -32,6 +38,18 @@ class PromptSpec:
 
     max_tokens: int
     max_similarity: float
+
+    def __str__(self) -> str:
+        return f"{self.max_tokens} tokens, identity <= {self.max_similarity:g}"
+
+
+@dataclass
+class EnsembleScores:
+    """Ensemble scores (N,) and the prompts they average over; ``skipped`` had no homolog under their cutoff."""
+
+    scores: np.ndarray
+    used: list[PromptSpec]
+    skipped: list[PromptSpec] = field(default_factory=list)
 
 
 def ensemble(max_tokens: Iterable[int] = POET_MAX_TOKENS,
@@ -67,10 +85,23 @@ def log_likelihoods(model: PoET, states: list, sequences: Sequence[str], reverse
     return out
 
 
-def score_sequences(model: PoET, sampler: HomologSampler, sequences: Sequence[str], specs: Sequence[PromptSpec],
-                    directions: Sequence[str] = ("forward", "reverse"), batch_size: int = 32, seed: int = 0,
-                    relative_to: str | None = None, show_progress: bool = False) -> np.ndarray:
-    """Ensemble scores (N,): mean over prompts of the mean over directions; minus ``relative_to``'s score."""
+def score_ensemble(model: PoET, sampler: HomologSampler, sequences: Sequence[str], specs: Sequence[PromptSpec],
+                   directions: Sequence[str] = ("forward", "reverse"), batch_size: int = 32, seed: int = 0,
+                   relative_to: str | None = None, show_progress: bool = False) -> EnsembleScores:
+    """Mean over the usable prompts of the mean over directions (minus ``relative_to``'s), and which were used.
+
+    A prompt whose identity cutoff leaves no homolog is skipped with a warning; each prompt's draw is seeded
+    by its index in ``specs``, so skipping one leaves the others' homologs unchanged.
+    """
+    used = [(k, spec) for k, spec in enumerate(specs) if len(sampler.candidates(spec.max_similarity))]
+    skipped = [spec for spec in specs if len(sampler.candidates(spec.max_similarity)) == 0]
+    for spec in skipped:
+        warnings.warn(f"{sampler.msa.source}: no homolog has identity <= {spec.max_similarity:g} to the query; "
+                      f"prompt (max_tokens={spec.max_tokens}, max_similarity={spec.max_similarity:g}) skipped",
+                      stacklevel=2)
+    if not used:
+        raise ValueError(f"{sampler.msa.source}: no prompt can be built: no homolog has identity <= "
+                         f"{max(s.max_similarity for s in specs):g} to the query")
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -79,9 +110,9 @@ def score_sequences(model: PoET, sampler: HomologSampler, sequences: Sequence[st
     if show_progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(specs) * len(directions) * len(seqs), unit="seq", desc="scoring")
+        bar = tqdm(total=len(used) * len(directions) * len(seqs), unit="seq", desc="scoring")
     totals = np.zeros(len(seqs))
-    for k, spec in enumerate(specs):
+    for k, spec in used:
         rng = np.random.default_rng((seed, k))
         members = sampler.draw(rng, spec.max_tokens, spec.max_similarity)
         per_direction = []
@@ -93,5 +124,14 @@ def score_sequences(model: PoET, sampler: HomologSampler, sequences: Sequence[st
     if bar is not None:
         bar.close()
     model.train(was_training)
-    scores = totals / len(specs)
-    return scores[:-1] - scores[-1] if relative_to is not None else scores
+    scores = totals / len(used)
+    scores = scores[:-1] - scores[-1] if relative_to is not None else scores
+    return EnsembleScores(scores, [spec for _, spec in used], skipped)
+
+
+def score_sequences(model: PoET, sampler: HomologSampler, sequences: Sequence[str], specs: Sequence[PromptSpec],
+                    directions: Sequence[str] = ("forward", "reverse"), batch_size: int = 32, seed: int = 0,
+                    relative_to: str | None = None, show_progress: bool = False) -> np.ndarray:
+    """The scores (N,) of ``score_ensemble``, for callers that need only them."""
+    return score_ensemble(model, sampler, sequences, specs, directions, batch_size, seed, relative_to,
+                          show_progress).scores

@@ -56,3 +56,11 @@ def test_nearest_member_identity() -> None:
     index = NearestMember(family, candidates=2)
     assert index.identity("MKVLAAGHWERT") == 1.0
     assert index.identity("MKVLSAGHWERT") == pytest.approx(11 / 12)
+
+
+def test_nearest_member_identity_is_normalised_by_the_longer_sequence() -> None:
+    """A fragment of a member is not a member: 12 residues cut from a 48-residue one score 12 / 48."""
+    member = "MKVLAAGHWERTPLSDNQYFGIKRCEAVMTHWSPLKDGEQRNFYAVTS"
+    index = NearestMember([member, "P" * 48])
+    assert index.identity(member[10:22]) == pytest.approx(12 / 48)
+    assert index.identity(member + "GG") == pytest.approx(48 / 50)  # longer than every member
