@@ -77,8 +77,8 @@ def test_scoring_command_on_a_shallow_alignment_with_the_default_cutoffs(sampler
     pd.DataFrame({"mutant": subs, "DMS_score": np.arange(len(subs), dtype=float)}).to_csv(variants, index=False)
     out = tmp_path / "scores.csv"
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "seqkit.pipelines.protein_scoring", f"--checkpoint={ckpt}", f"--msa={msa}",
-           f"--variants={variants}", f"--output={out}", "--max-tokens", "200"]  # default cutoffs, 0.5 included
+    cmd = [sys.executable, "-m", "seqkit.domains.protein.cli", "score", f"--checkpoint={ckpt}", f"--msa={msa}",
+           f"--variants={variants}", f"--output={out}", "--max_tokens", "200"]  # default cutoffs, 0.5 included
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "no homolog has identity <= 0.5" in proc.stderr
