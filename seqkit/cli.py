@@ -20,7 +20,7 @@ import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
-from seqkit.callbacks import FiniteLossGuard, PredictionWriter, TrainingCurvesPlot
+from seqkit.callbacks import FiniteLossGuard, PredictionWriter, RunSummary, TrainingCurvesPlot
 
 SUBCOMMANDS = ("fit", "validate", "test", "predict")
 
@@ -97,7 +97,7 @@ class SeqkitCLI(LightningCLI):
 
 
 def default_trainer_callbacks() -> list[L.Callback]:
-    return [FiniteLossGuard(), TrainingCurvesPlot()]
+    return [FiniteLossGuard(), TrainingCurvesPlot(), RunSummary()]
 
 
 def run_domain_cli(config_package: str, args: Any = None, *, run: bool = True,
