@@ -13,6 +13,7 @@ that commit for those paths only. Regenerating the figure is always the better a
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib.metadata
 import json
@@ -179,10 +180,35 @@ def sections(text: str) -> dict[str, str]:
     return found or {"": text}
 
 
-def newer_commits(commit: str, paths: Sequence[str], repo: Path = REPO) -> list[str]:
-    """Commits after ``commit`` (up to HEAD) that changed any of ``paths``, as ``"<short hash> <subject>"``.
+def _code(source: str | None) -> str | None:
+    """Python source without its comments, docstrings and layout (its AST), or the text itself if not Python."""
+    if source is None:
+        return None
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
 
-    A commit whose message declares ``Figures-unchanged:`` for every measured path it touched is left out."""
+
+def _same_code(name: str, commit: str, repo: Path) -> bool:
+    """True when ``commit`` changed only comments, docstrings or layout of the Python file ``name``."""
+    if not name.endswith(".py"):
+        return False
+    before, after = (git("show", f"{rev}:{name}", repo=repo) for rev in (f"{commit}^", commit))
+    return before is not None and after is not None and _code(before) == _code(after)
+
+
+def newer_commits(commit: str, paths: Sequence[str], repo: Path = REPO) -> list[str]:
+    """Commits after ``commit`` (up to HEAD) that changed the code at any of ``paths``, as ``"<short hash> <subject>"``.
+
+    Changes to comments, docstrings or layout of Python files do not count, nor do changes to paths a commit's
+    message declares with ``Figures-unchanged:``."""
     out = git("log", "--format=%x1e%h %s%x1f%B%x1f", "--name-only", f"{commit}..HEAD", "--", *paths, repo=repo)
     if out is None:
         raise RuntimeError(f"git log {commit}..HEAD failed in {repo}")
@@ -191,8 +217,8 @@ def newer_commits(commit: str, paths: Sequence[str], repo: Path = REPO) -> list[
         title, body, names = record.split("\x1f")
         declared = [p for line in body.splitlines() if line.startswith(TRAILER)
                     for p in line[len(TRAILER):].split()]
-        changed = [n for n in names.split() if n]
-        if not changed or not all(any(n == d or n.startswith(d.rstrip("/") + "/") for d in declared)
-                                  for n in changed):
+        changed = [n for n in names.split() if not any(n == d or n.startswith(d.rstrip("/") + "/") for d in declared)]
+        sha = title.split()[0]
+        if any(not _same_code(n, sha, repo) for n in changed):
             newer.append(title.strip())
     return newer
