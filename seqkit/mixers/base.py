@@ -1,4 +1,4 @@
-"""The token-mixer contract shared by every backbone (DESIGN.md §2).
+"""The token-mixer contract shared by every backbone (docs/architecture.md describes it).
 
 A mixer maps ``x: (B, L, D)`` to ``(B, L, D)``. Mixers differ only in which tokens mix and how;
 the calling convention is the same so a backbone spec can name any of them per layer.

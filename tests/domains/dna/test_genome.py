@@ -67,7 +67,7 @@ def test_bad_inputs_get_clear_errors(tmp_path: Path) -> None:
     assert genome.fetch("c1", 0, 4, strand=-1).tobytes() == b"ACGT"
 
 
-# ../shared/data beside the checkout (DESIGN.md §5), or wherever SEQKIT_SHARED_DATA points.
+# ../shared/data beside the checkout (as seqkit.data.resolve_data_path), or wherever SEQKIT_SHARED_DATA points.
 DNA = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[4] / "shared" / "data")) / "dna"
 ECOLI = "ecoli_k12_mg1655_GCF_000005845.2"
 

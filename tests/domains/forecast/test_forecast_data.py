@@ -17,7 +17,7 @@ from seqkit.domains.forecast.splits import ett_borders, ratio_borders
 from seqkit.domains.forecast.time_features import fixed_marks, timef
 from seqkit.domains.forecast.windows import ForecastWindows
 
-# ../shared/data beside the checkout (DESIGN.md §5), or wherever SEQKIT_SHARED_DATA points.
+# ../shared/data beside the checkout (as seqkit.data.resolve_data_path), or wherever SEQKIT_SHARED_DATA points.
 ETT = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[4] / "shared" / "data")) / "timeseries"
 needs_ett = pytest.mark.skipif(not (ETT / "ETTh1.csv").exists(), reason=f"ETT data not found in {ETT}")
 
