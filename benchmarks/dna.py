@@ -61,9 +61,10 @@ _STEP = ("benchmarks/dna.py", "seqkit/domains/dna/model.py", "seqkit/domains/dna
          "seqkit/domains/dna/nucleotide_tokenizer.py", "seqkit/backbone.py", "seqkit/mixers/__init__.py",
          "seqkit/mixers/base.py", "seqkit/mixers/mamba2.py", "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
          "seqkit/kernels/ssd/__init__.py", "seqkit/kernels/ssd/chunked.py")
-_TRAINED = (*_STEP, "seqkit/domains/dna", "seqkit/cli.py", "seqkit/callbacks.py", "seqkit/optim.py", "seqkit/data",
-            "seqkit/kernels/ssd", "seqkit/kernels/triton_dot.py")  # GPU-trained checkpoints ran the Triton scan
-MEASURES = {"pretrain": _TRAINED, "generation": (*_TRAINED, "seqkit/sampling.py"), "classification": _TRAINED,
+_TRAINED = (*_STEP, "seqkit/domains/dna", "seqkit/cli.py", "seqkit/callbacks.py", "seqkit/optim.py", "seqkit/data")
+_ON_GPU = ("seqkit/kernels/ssd/triton.py", "seqkit/kernels/triton_dot.py")  # the classification table has GPU runs
+MEASURES = {"pretrain": _TRAINED, "generation": (*_TRAINED, "seqkit/sampling.py"),
+            "classification": (*_TRAINED, *_ON_GPU),
             "throughput": (*_STEP, "benchmarks/rss.py", "seqkit/mixers/sliding_window_attention.py",
                            "seqkit/mixers/attention_heads.py", "seqkit/mixers/rotary.py",
                            "seqkit/kernels/window_attention/__init__.py", "seqkit/kernels/window_attention/blocked.py")}

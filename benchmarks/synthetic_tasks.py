@@ -25,7 +25,10 @@ from seqkit.domains.synthetic import SyntheticDataModule, SyntheticLM
 # The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
 MEASURES = ("benchmarks/synthetic_tasks.py", "seqkit/domains/synthetic/data.py", "seqkit/domains/synthetic/model.py",
             "seqkit/domains/synthetic/tasks.py", "seqkit/backbone.py", "seqkit/optim.py", "seqkit/data",
-            "seqkit/mixers", "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
+            "seqkit/mixers/__init__.py", "seqkit/mixers/base.py", "seqkit/mixers/mamba2.py", "seqkit/mixers/s4d.py",
+            "seqkit/mixers/full_attention.py", "seqkit/mixers/sliding_window_attention.py",
+            "seqkit/mixers/no_mixing.py", "seqkit/mixers/attention_heads.py", "seqkit/mixers/rotary.py",
+            "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
             "seqkit/kernels/lse_attention.py", "seqkit/kernels/ssd/__init__.py", "seqkit/kernels/ssd/chunked.py",
             "seqkit/kernels/window_attention/__init__.py", "seqkit/kernels/window_attention/blocked.py")
 
