@@ -4,19 +4,21 @@ it measures, and none of those paths changed after that commit; benchmarks/prove
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
-sys.path.insert(0, str(REPO / "benchmarks"))
-import provenance  # noqa: E402  (benchmarks/provenance.py)
+# benchmarks/provenance.py, loaded by path: benchmarks/ is a folder of scripts, not a package on sys.path
+_spec = importlib.util.spec_from_file_location("benchmark_provenance", REPO / "benchmarks" / "provenance.py")
+provenance = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(provenance)
 
 SCRIPTS = ["mixers", "kernels_gpu", "kernels_static", "synthetic_tasks", "forecast", "forecast_ett", "protein", "dna",
            "dna_promoter_sweep"]
