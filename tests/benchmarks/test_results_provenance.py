@@ -31,17 +31,17 @@ def _where(path: Path, section: str = "") -> str:
     return str(path.relative_to(REPO)) + (f", section {section}" if section else "")
 
 
-def _history_missing() -> str | None:
+def _history_missing(repo: Path) -> str | None:
     if shutil.which("git") is None:
         return "git is not installed, so the commits the results name cannot be dated"
-    if provenance.git("rev-parse", "--git-dir") is None:
+    if provenance.git("rev-parse", "--git-dir", repo=repo) is None:
         return "not a git checkout (no .git), so the commits the results name cannot be dated"
     return None
 
 
 def check_current(where: str, commit: str, measures: list[str], repo: Path = REPO) -> None:
     """Fail when a path ``where`` measures changed in a commit after ``commit``; skip when the history is not here."""
-    reason = _history_missing()
+    reason = _history_missing(repo)
     if reason:
         pytest.skip(reason)
     if provenance.git("cat-file", "-e", f"{commit}^{{commit}}", repo=repo) is None:
