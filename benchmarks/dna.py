@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import provenance  # benchmarks/provenance.py
 import torch
 from report_sections import replace_section  # benchmarks/report_sections.py
 from rss import call_peak_mib  # benchmarks/rss.py
@@ -57,6 +58,19 @@ STOPS = {"TAA", "TAG", "TGA"}
 BACKBONES = {"ssm": ("Mamba-2 (SSD) ×4", "mamba2*4", {"mamba2": {"d_state": 32, "head_dim": 32}}),
              "window": ("sliding-window attention ×4 (512 tokens, 4 sinks)", "window*4",
                         {"window": {"window": 512, "n_sinks": 4, "n_heads": 4}})}
+# The code whose behaviour each section's figures measure (tests/benchmarks/test_results_provenance.py checks it).
+_STEP = ("benchmarks/dna.py", "seqkit/domains/dna/model.py", "seqkit/domains/dna/base_marginals.py",
+         "seqkit/domains/dna/tokenizers.py", "seqkit/domains/dna/kmer_tokenizer.py",
+         "seqkit/domains/dna/nucleotide_tokenizer.py", "seqkit/backbone.py", "seqkit/mixers/__init__.py",
+         "seqkit/mixers/base.py", "seqkit/mixers/mamba2.py", "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
+         "seqkit/kernels/ssd/__init__.py", "seqkit/kernels/ssd/chunked.py")
+_TRAINED = (*_STEP, "seqkit/domains/dna", "seqkit/cli.py", "seqkit/callbacks.py", "seqkit/optim.py", "seqkit/data")
+_ON_GPU = ("seqkit/kernels/ssd/triton.py", "seqkit/kernels/triton_dot.py")  # the classification table has GPU runs
+MEASURES = {"pretrain": _TRAINED, "generation": (*_TRAINED, "seqkit/sampling.py"),
+            "classification": (*_TRAINED, *_ON_GPU),
+            "throughput": (*_STEP, "benchmarks/rss.py", "seqkit/mixers/sliding_window_attention.py",
+                           "seqkit/mixers/attention_heads.py", "seqkit/mixers/rotary.py",
+                           "seqkit/kernels/window_attention/__init__.py", "seqkit/kernels/window_attention/blocked.py")}
 
 
 def _machine(threads: int) -> str:
@@ -68,19 +82,27 @@ def _load(checkpoint: str) -> DnaLM:
     return DnaLM.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True).eval()
 
 
-def section_pretrain(checkpoint: str, train_minutes: float | None) -> str:
+def _training(checkpoint: str) -> dict[str, Any] | None:
+    """What training the checkpoint cost and where it ran, as its RunSummary recorded it (None before it existed)."""
+    return torch.load(checkpoint, map_location="cpu", weights_only=True).get("seqkit_run")
+
+
+def section_pretrain(checkpoint: str) -> str:
     """The model's own val/test metrics (``trainer.validate``/``test`` on every held-out tile of the shipped
     config's split) beside Markov models scored on the same tiles."""
     import lightning as L
 
     model = _load(checkpoint)
     hp = model.hparams
+    run = _training(checkpoint)
+    trained = (f", trained {run['fit_seconds'] / 60:.0f} min for {run['epochs']} epochs on {run['device']} "
+               "(measured by fit, read from the checkpoint)" if run else "")
     data = GenomeDataModule(genome=FASTA, tokenizer=hp.tokenizer, k=hp.k, eval_window_bp=3072, eval_max_windows=None)
     data.setup()
     trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
     lines = ["## Pretraining on E. coli K-12: held-out perplexity per base and sequence recovery", "",
              f"Checkpoint `{checkpoint}` ({hp.layers}, d_model {hp.d_model}, tokenizer {hp.tokenizer}, "
-             f"loss {hp.loss}){f', trained {train_minutes:.0f} min on this CPU' if train_minutes else ''}. "
+             f"loss {hp.loss}){trained}. "
              "Held-out regions: 5% val + 5% test of the genome in 50 kb blocks (seed 0, the shipped config's "
              "split), tiled into 3,072 bp windows, every base scored once; Markov models are fitted on the "
              "training regions (both strands) and scored on the same bases. Recovery: bases right in the "
@@ -123,10 +145,12 @@ def section_classification(checkpoint: str | None, epochs: int, accelerator: str
         device = torch.cuda.get_device_name(0) if accelerator == "gpu" else "CPU"
         record = {"init": arm, "tokenizer": hp.tokenizer if hp.tokenizer == "nucleotide" else f"{hp.k}-mer",
                   "pretrained": pretrained_label if arm == "pretrained" else None,
+                  "pretrained_run": _training(checkpoint) if arm == "pretrained" else None,
                   "model": f"d_model {hp.d_model}, {hp.layers}, pooling {hp.pooling}", "epochs": epochs,
                   "accuracy": round(float(metrics["val_acc"]), 4), "mcc": round(float(metrics["val_mcc"]), 4),
                   "minutes": round((time.perf_counter() - start) / 60, 1), "device": device,
-                  "threads": threads, "torch": torch.__version__, "date": date.today().isoformat()}
+                  "threads": threads, "torch": torch.__version__, "date": date.today().isoformat(),
+                  "provenance": provenance.collect(MEASURES["classification"])}
         name = f"{record['tokenizer']}_{arm}_{'cpu' if device == 'CPU' else 'gpu'}_{epochs}ep.json"
         PROMOTER_DIR.mkdir(parents=True, exist_ok=True)
         text = json.dumps(record, indent=1)
@@ -136,16 +160,24 @@ def section_classification(checkpoint: str | None, epochs: int, accelerator: str
              "`seqkit-dna fit -c promoters.yaml` (+ `--model.init_args.pretrained=CKPT` for the pretrained arm); "
              "accuracy and MCC on the val split (904 sequences), RC-invariant evaluation, last epoch. Settings "
              "were chosen by `benchmarks/dna_promoter_sweep.py` on an internal split of the train rows, never on "
-             "this val split. Not comparable to published Genomic Benchmarks numbers (the shared file is a part of "
-             "the official test split; see ../shared/data/dna/SOURCE.md). Target: accuracy >= 0.85.", "",
+             "this val split. Not comparable to published Genomic Benchmarks numbers: the file is a stratified "
+             "7,227-row subset of the official test split of Genomic Benchmarks' human_nontata_promoters "
+             "(Grešová et al., BMC Genomic Data 2023; https://github.com/ML-Bioinfo-CEITEC/genomic_benchmarks), "
+             "re-split into train and val. Target: accuracy >= 0.85.", "",
              "| tokens | initialisation | model | epochs | accuracy | MCC | trained on | minutes |",
              "|---|---|---|---|---|---|---|---|"]
     for path in sorted(PROMOTER_DIR.glob("*.json")):
         r = json.loads(path.read_text())
-        init = f"pretrained on E. coli ({r['pretrained']})" if r["pretrained"] else "from scratch"
+        run = r.get("pretrained_run")
+        how = f"; {run['epochs']} epochs, {run['fit_seconds'] / 60:.0f} min on {run['device']}" if run else " ‡"
+        init = f"pretrained on E. coli ({r['pretrained']}{how})" if r["pretrained"] else "from scratch"
         device = r["device"] if r["device"] != "CPU" else f"CPU, {r['threads']} threads"
         lines.append(f"| {r['tokenizer']} | {init} | {r['model']} | {r['epochs']} | {r['accuracy']:.4f} | "
                      f"{r['mcc']:.4f} | {device} | {r['minutes']} |")
+    lines += ["", "minutes: wall time of the fit, measured around it by this script. ‡ how the pretrained checkpoint "
+              "was made, as the operator described it (--pretrained-label), not read from the checkpoint.",
+              "", "Each row comes from its JSON under `results/dna_promoters/`, which keeps the provenance of the "
+              "run that measured it; the block below is this table's."]
     return "\n".join(lines)
 
 
@@ -289,7 +321,6 @@ def main() -> None:
                         choices=["pretrain", "classification", "throughput", "generation", "bgzf"])
     parser.add_argument("--checkpoint", help="a DnaLM checkpoint pretrained on E. coli (pretrain, generation, "
                         "and the pretrained arm of classification)")
-    parser.add_argument("--train-minutes", type=float, help="the checkpoint's training time, for the report")
     parser.add_argument("--epochs", type=int, default=15, help="classification epochs")
     parser.add_argument("--arms", nargs="*", default=["scratch", "pretrained"], choices=["scratch", "pretrained"],
                         help="classification: which initialisations to run (none: rebuild the table only)")
@@ -308,7 +339,7 @@ def main() -> None:
         if section in ("pretrain", "generation") and not args.checkpoint:
             parser.error(f"section {section} needs --checkpoint")
         if section == "pretrain":
-            text = section_pretrain(args.checkpoint, args.train_minutes)
+            text = section_pretrain(args.checkpoint)
         elif section == "classification":
             label = args.pretrained_label or (Path(args.checkpoint).name if args.checkpoint else None)
             text = section_classification(args.checkpoint, args.epochs, args.accelerator, args.threads, args.arms,
@@ -320,7 +351,9 @@ def main() -> None:
         else:
             text = section_generation(args.checkpoint, args.genes, 0.95, 1.0)
         markers = (f"<!-- dna:{section} -->", f"<!-- /dna:{section} -->")
-        replace_section(REPORT, markers, f"{markers[0]}\n{text}\n\n{_machine(args.threads)}\n{markers[1]}",
+        text = provenance.stamp(REPORT, f"{text}\n\n{_machine(args.threads)}", MEASURES[section],
+                                section=f"dna:{section}")
+        replace_section(REPORT, markers, f"{markers[0]}\n{text}\n{markers[1]}",
                         "DNA benchmarks")
 
 

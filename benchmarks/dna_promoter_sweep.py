@@ -22,10 +22,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import provenance  # benchmarks/provenance.py
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dna_promoter_sweep"
 CONFIG = Path(__file__).resolve().parents[1] / "seqkit" / "domains" / "dna" / "configs" / "promoters.yaml"
 NT, K6 = ["--data.init_args.tokenizer=nucleotide"], ["--data.init_args.tokenizer=kmer"]
+# The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
+MEASURES = ("benchmarks/dna_promoter_sweep.py", "seqkit/domains/dna", "seqkit/backbone.py", "seqkit/cli.py",
+            "seqkit/callbacks.py", "seqkit/optim.py", "seqkit/data", "seqkit/mixers/__init__.py",
+            "seqkit/mixers/base.py", "seqkit/mixers/mamba2.py", "seqkit/kernels/backend.py",
+            "seqkit/kernels/segments.py", "seqkit/kernels/triton_dot.py", "seqkit/kernels/ssd")
 # name -> CLI overrides on top of promoters.yaml
 VARIANTS: dict[str, list[str]] = {
     "k6_d128_l4": K6,
@@ -76,7 +82,8 @@ def run_variant(name: str, epochs: int, accelerator: str, pretrained: str | None
     if any("pretrained=" in o for o in overrides) and not pretrained:
         raise SystemExit(f"{name} needs --pretrained CHECKPOINT")
     record: dict[str, Any] = {"variant": name, "overrides": overrides, "epochs": [], "accelerator": accelerator,
-                              "device": torch.cuda.get_device_name(0) if accelerator == "gpu" else "CPU"}
+                              "device": torch.cuda.get_device_name(0) if accelerator == "gpu" else "CPU",
+                              "provenance": provenance.collect(MEASURES)}
     out = RESULTS / f"{name}.json"
 
     class Curve(L.Callback):
@@ -129,11 +136,17 @@ def main() -> None:
         from report_sections import replace_section  # benchmarks/report_sections.py
 
         markers = ("<!-- dna:promoter_sweep -->", "<!-- /dna:promoter_sweep -->")
+        records = [json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))]
+        epochs = sorted({r["epochs"][-1]["epoch"] for r in records if r["epochs"]})
         text = ("## Promoter classifier settings (internal split of the train rows)\n\n"
                 "`benchmarks/dna_promoter_sweep.py`: each variant trained on 90% of the train rows, accuracy and MCC "
                 "every epoch on the other 10% (stratified, seed 0); the val split of the promoter classification "
-                "table is not read. The runs shared one GPU, 8 at once. "
-                f"25 epochs, cosine schedule.\n\n{report()}")
+                f"table is not read. {'/'.join(map(str, epochs))} epochs, cosine schedule. s/epoch is wall time "
+                "while the runs shared one GPU (8 at once, as the operator reported it: not measured), so it is no "
+                "speed measurement.\n\n"
+                f"{report()}\n\nEach row comes from its JSON under `results/dna_promoter_sweep/`, which keeps the "
+                "provenance of the run that measured it; the block below is this table's.")
+        text = provenance.stamp(RESULTS.parent / "dna.md", text, MEASURES, section="dna:promoter_sweep")
         replace_section(RESULTS.parent / "dna.md", markers, f"{markers[0]}\n{text}\n{markers[1]}", "DNA benchmarks")
         print(text)
 

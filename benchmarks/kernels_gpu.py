@@ -31,10 +31,14 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import provenance  # benchmarks/provenance.py
 import torch
 from torch import Tensor
 
 RESULTS = Path(__file__).resolve().parent / "results" / "kernels_gpu.md"
+# The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
+MEASURES = ("benchmarks/kernels_gpu.py", "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
+            "seqkit/kernels/triton_dot.py", "seqkit/kernels/ssd", "seqkit/kernels/window_attention")
 SSD = {"batch": 2, "heads": 16, "head_dim": 64, "d_state": 64, "chunk": 64}
 ATTN = {"batch": 1, "heads": 16, "head_dim": 64, "window": 1024, "n_sinks": 4}
 
@@ -283,6 +287,7 @@ def main() -> None:
     if args.write and not args.smoke:
         from seqkit.atomic_io import atomic_write
 
+        text = provenance.stamp(RESULTS, text, MEASURES) + "\n"
         atomic_write(RESULTS, lambda fh: fh.write(text.encode()))
 
 

@@ -21,10 +21,15 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import provenance  # benchmarks/provenance.py
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # the repository's tools/ folder
 import triton_inspect as ti  # noqa: E402
+
+# The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
+MEASURES = ("benchmarks/kernels_static.py", "seqkit/kernels/triton_inspect.py", "seqkit/kernels/triton_dot.py",
+            "seqkit/kernels/ssd/triton.py", "seqkit/kernels/window_attention/triton.py")
 
 ARCHS = (86, 90)
 PRECISIONS = {"bf16": (torch.bfloat16, False), "fp32 TF32": (torch.float32, False),
@@ -136,6 +141,7 @@ def main(argv: list[str] | None = None) -> str:
     print(text)
     if args.write and not args.only:
         out = Path(__file__).with_name("results") / "kernels_static.md"
+        text = provenance.stamp(out, text, MEASURES) + "\n"
         tmp = out.with_suffix(".md.tmp")
         tmp.write_text(text)
         tmp.replace(out)

@@ -10,7 +10,7 @@ L = 1k, 4k, 16k (batch 2, d_model 256), plus, in the same run, the kernels again
 * ``full``: causal full-attention SDPA at the same shape, for scale.
 
 Why: to back the claims that the chunked SSD scan and the block-local window kernel are the fast,
-linear-memory paths (verdict lines are computed from the measurements; protocol: research/kernels.md §6).
+linear-memory paths (verdict lines are computed from the measurements).
 
 How: every (impl, L) runs in a fresh subprocess of this script (``--one <json>``) so peak memory is
 clean: peak = RSS high-water mark after the timed runs minus the RSS (/proc/self/statm) right before the
@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import provenance  # benchmarks/provenance.py
 import torch
 import torch.nn.functional as F
 from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
@@ -56,6 +57,10 @@ SSD_HEADS, SSD_HEAD_DIM, SSD_STATE, SSD_CHUNK = 8, 64, 64, 64  # mamba2(256, exp
 ATTN_HEADS, ATTN_HEAD_DIM, WINDOW = 4, 64, 256
 REL_ERR_TOL = 1e-4
 RESULTS = Path(__file__).resolve().parent / "results"
+# The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
+MEASURES = ("benchmarks/mixers.py", "benchmarks/rss.py", "seqkit/mixers", "seqkit/kernels/backend.py",
+            "seqkit/kernels/segments.py", "seqkit/kernels/lse_attention.py", "seqkit/kernels/triton_dot.py",
+            "seqkit/kernels/ssd", "seqkit/kernels/window_attention")
 
 # Mixer rows: registry name -> [(key suffix, row label, build options, forward kwargs)]. Registry entries
 # missing here are still benchmarked, with their default options.
@@ -546,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     rows = run_all(impls, groups, args)
     text = report(rows, errors, groups, args, started, time.perf_counter() - t0, triton_errors)
+    text = provenance.stamp(args.out, text, MEASURES) + "\n"
     print(text, end="")
     atomic_write(args.out, lambda fh: fh.write(text.encode()))
     print(f"wrote {args.out}", file=sys.stderr)

@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import provenance  # benchmarks/provenance.py
 import torch
 from report_sections import replace_section  # benchmarks/report_sections.py
 from scipy.stats import spearmanr
@@ -50,8 +51,26 @@ ASSAYS = {"BLAT_ECOLX": ("protein/BLAT_ECOLX/BLAT_ECOLX_ColabFold_2202.a3m",
           "PTEN_HUMAN": ("protein/PTEN_HUMAN/PTEN_HUMAN_b1.0.a2m",
                          "protein/PTEN_HUMAN/PTEN_HUMAN_VAMPseq_ProteinGym_format.csv",
                          "protein/PTEN_HUMAN/PTEN_HUMAN_wt.fasta")}
+# External reference figures, not measured here. PoET's: ProteinGym's zero-shot DMS substitution benchmark
+# (https://github.com/OATML-Markslab/ProteinGym at bb685245,
+# benchmarks/DMS_zero_shot/substitutions/Spearman/DMS_substitutions_Spearman_DMS_level.csv). The site-independent
+# baselines were computed from the same MSAs outside this script (reported by the operator, not measured here).
 REFERENCE = {"BLAT_ECOLX": "PoET 200M (ProteinGym) 0.694; weighted site-independent baseline 0.626",
              "PTEN_HUMAN": "PoET 0.478 on the related PTEN_HUMAN_Matreyek_2021; site-independent 0.402"}
+REFERENCE_SOURCE = ("\"published\" holds external figures, not measured by this script: PoET's Spearman from "
+                    "ProteinGym's zero-shot DMS substitution benchmark (https://github.com/OATML-Markslab/ProteinGym "
+                    "at bb685245, DMS_substitutions_Spearman_DMS_level.csv); the site-independent baselines were "
+                    "computed from the same MSAs outside this script (reported by the operator, not measured here).")
+# The code whose behaviour each section's figures measure (tests/benchmarks/test_results_provenance.py checks it).
+_POET = ("benchmarks/protein.py", "seqkit/domains/protein/poet.py", "seqkit/domains/protein/alphabet.py",
+         "seqkit/domains/protein/scoring.py", "seqkit/domains/protein/prompt.py", "seqkit/domains/protein/msa.py",
+         "seqkit/domains/protein/sequence_weights.py", "seqkit/domains/protein/synthetic_family.py",
+         "seqkit/domains/protein/variants.py", "seqkit/data/packing.py", "seqkit/mixers/__init__.py",
+         "seqkit/mixers/base.py", "seqkit/mixers/full_attention.py", "seqkit/mixers/attention_heads.py",
+         "seqkit/mixers/rotary.py", "seqkit/kernels/lse_attention.py", "seqkit/kernels/segments.py")
+_TRAINED = (*_POET, "seqkit/domains/protein", "seqkit/pipelines/protein_scoring.py", "seqkit/cli.py",
+            "seqkit/callbacks.py", "seqkit/optim.py", "seqkit/data", "seqkit/sampling.py")
+MEASURES = {"throughput": _POET, "set_mode": _POET, "spearman": _TRAINED, "generation": _TRAINED}
 
 
 def conservation_scores(msa_path: str, names: list[str]) -> np.ndarray:
@@ -74,13 +93,14 @@ def conservation_scores(msa_path: str, names: list[str]) -> np.ndarray:
 
 
 def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_similarity: list[float],
-                     batch_size: int, train_minutes: float | None, directions: list[str], device: str = "cpu",
-                     trained_on: str = "CPU", note: str | None = None) -> str:
+                     batch_size: int, directions: list[str], device: str = "cpu", note: str | None = None) -> str:
     """Score one assay with the checkpoint trained on its MSA; the result is kept as JSON and the table
     is rebuilt from every assay scored so far (each assay has its own model)."""
     from seqkit.pipelines.protein_scoring import load_model
 
     module = load_model(checkpoint, device)  # scoring follows the model's device
+    # what training cost and where it ran, as the checkpoint's RunSummary recorded it (None before it existed)
+    training = torch.load(checkpoint, map_location="cpu", weights_only=True).get("seqkit_run")
     model, hp = module.model, module.hparams
     msa_path, dms_path, wt_path = ASSAYS[assay]
     msa = read_msa(resolve_data_path(msa_path))
@@ -103,8 +123,8 @@ def section_spearman(assay: str, checkpoint: str, max_tokens: list[int], max_sim
                           f"({len(specs) * len(directions)} prompt passes)",
               "checkpoint": checkpoint, "model": f"d_model {hp.get('d_model')}, {hp.get('n_layers')} layers, "
                                                  f"{hp.get('n_heads')} heads, between {hp.get('between')}",
-              "train_minutes": train_minutes, "trained_on": trained_on, "scored_on": device,
-              "score_seconds": round(seconds), "date": date.today().isoformat(), "note": note}
+              "training": training, "scored_on": device, "score_seconds": round(seconds),
+              "date": date.today().isoformat(), "note": note, "provenance": provenance.collect(MEASURES["spearman"])}
     SPEARMAN_DIR.mkdir(parents=True, exist_ok=True)
     text = json.dumps(record, indent=1)
     atomic_write(SPEARMAN_DIR / f"{assay}.json", lambda fh: fh.write(text.encode()))
@@ -119,18 +139,28 @@ def spearman_table() -> str:
              "scores the DMS with PoET's ensemble; the single-prompt column is one forward prompt (the first "
              "ensemble member), and the conservation baseline is per-column weighted site frequencies from the "
              "same MSA, computed in the same run.", "",
-             "| assay | variants | PoET (ours), ensemble | single prompt | conservation baseline | published | "
-             "ensemble | model | trained on | train min | scoring s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| assay | variants | PoET (ours), ensemble | single prompt | conservation baseline | "
+             "published (external) | ensemble | model | trained on | train min | scoring s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for path in sorted(SPEARMAN_DIR.glob("*.json")):
         r = json.loads(path.read_text())
-        m = r.get("train_minutes")
-        minutes = "–" if not m else f"{m:.1f}" if m < 10 else f"{m:.0f}"
+        if r.get("training"):  # measured by the checkpoint's RunSummary
+            m, trained_on = r["training"]["fit_seconds"] / 60, r["training"]["device"]
+            minutes = f"{m:.1f}" if m < 10 else f"{m:.0f}"
+        else:  # older runs: typed in with --train-minutes / --trained-on when the checkpoint was scored
+            m, trained_on = r.get("train_minutes"), f"{r.get('trained_on', 'CPU')} †"
+            minutes = "–" if not m else f"{m:.1f} †" if m < 10 else f"{m:.0f} †"
         lines.append(f"| {r['assay']} | {r['variants']} | **{r['spearman']:.3f}** | "
                      f"{r['spearman_single_prompt']:.3f} | {r['conservation']:.3f} | {REFERENCE[r['assay']]} | "
-                     f"{r['ensemble']} | {r['model']} | {r.get('trained_on', 'CPU')} | {minutes} | "
+                     f"{r['ensemble']} | {r['model']} | {trained_on} | {minutes} | "
                      f"{r['score_seconds']} ({r.get('scored_on', 'cpu')}) |")
     notes = [json.loads(path.read_text()) for path in sorted(SPEARMAN_DIR.glob("*.json"))]
-    lines += [""] + [f"- {r['assay']}: {r['note']}" for r in notes if r.get("note")]
+    lines += [""] + [f"- {r['assay']} (operator's note): {r['note']}" for r in notes if r.get("note")]
+    if any(not r.get("training") for r in notes):
+        lines += ["", "† reported by the operator (a command-line flag when the checkpoint was scored), not measured: "
+                  "the checkpoint predates the run summary that fit now records."]
+    lines += ["", REFERENCE_SOURCE, "", "Each assay's row comes from its JSON under `results/protein_spearman/`, "
+              "which keeps the provenance of the run that measured it; the block below is this table's."]
     return "\n".join(lines)
 
 
@@ -243,7 +273,6 @@ def main() -> None:
     parser.add_argument("--checkpoint", help="a seqkit-protein checkpoint (spearman: trained on --assay's MSA; "
                         "generation: trained on BLAT_ECOLX)")
     parser.add_argument("--assay", choices=sorted(ASSAYS), default="BLAT_ECOLX", help="spearman: which assay")
-    parser.add_argument("--train-minutes", type=float, help="spearman: the checkpoint's training time")
     parser.add_argument("--directions", nargs="+", default=["forward", "reverse"], choices=["forward", "reverse"],
                         help="spearman: prompt directions (reverse needs a model trained with reverse_prob > 0)")
     parser.add_argument("--max-tokens", type=int, nargs="+", default=[3072, 6144])
@@ -254,8 +283,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu", help="spearman: scoring device (cpu, cuda)")
     parser.add_argument("--table-only", action="store_true", help="spearman: rebuild the table from the JSON kept")
-    parser.add_argument("--note", help="spearman: a sentence kept with the assay's result (config, caveats)")
-    parser.add_argument("--trained-on", default="CPU", help="spearman: where the checkpoint was trained, for the table")
+    parser.add_argument("--note", help="spearman: a sentence kept with the assay's result (config, caveats); "
+                        "no figures from other runs: the table shows only what this run or its checkpoint measured")
     parser.add_argument("--n-samples", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args()
@@ -269,8 +298,7 @@ def main() -> None:
             parser.error(f"section {section} needs --checkpoint")
         elif section == "spearman":
             text = section_spearman(args.assay, args.checkpoint, args.max_tokens, args.max_similarity,
-                                    args.batch_size, args.train_minutes, args.directions, args.device, args.trained_on,
-                                    args.note)
+                                    args.batch_size, args.directions, args.device, args.note)
         elif section == "throughput":
             text = section_throughput(args.prompt_tokens, args.n_variants, *args.model, checkpoint=args.checkpoint)
         elif section == "set_mode":
@@ -279,7 +307,8 @@ def main() -> None:
             text = section_generation(args.checkpoint, args.n_samples, 0.95, 3072)
         markers = (f"<!-- protein:{section} -->", f"<!-- /protein:{section} -->")
         # each section is replaced on its own, so running one section keeps the others' last results
-        replace_section(REPORT, markers, f"{markers[0]}\n{text}\n\n{machine}\n{markers[1]}", "PoET benchmarks")
+        text = provenance.stamp(REPORT, f"{text}\n\n{machine}", MEASURES[section], section=f"protein:{section}")
+        replace_section(REPORT, markers, f"{markers[0]}\n{text}\n{markers[1]}", "PoET benchmarks")
         print(text, flush=True)
 
 if __name__ == "__main__":

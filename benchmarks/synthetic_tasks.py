@@ -12,18 +12,25 @@ writes ``benchmarks/results/synthetic_tasks.md``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
-import platform
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import lightning as L
+import provenance  # benchmarks/provenance.py
 import torch
 
+from seqkit.atomic_io import atomic_write
 from seqkit.domains.synthetic import SyntheticDataModule, SyntheticLM
+
+# The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
+MEASURES = ("benchmarks/synthetic_tasks.py", "seqkit/domains/synthetic/data.py", "seqkit/domains/synthetic/model.py",
+            "seqkit/domains/synthetic/tasks.py", "seqkit/backbone.py", "seqkit/optim.py", "seqkit/data",
+            "seqkit/mixers/__init__.py", "seqkit/mixers/base.py", "seqkit/mixers/mamba2.py", "seqkit/mixers/s4d.py",
+            "seqkit/mixers/full_attention.py", "seqkit/mixers/sliding_window_attention.py",
+            "seqkit/mixers/no_mixing.py", "seqkit/mixers/attention_heads.py", "seqkit/mixers/rotary.py",
+            "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
+            "seqkit/kernels/lse_attention.py", "seqkit/kernels/ssd/__init__.py", "seqkit/kernels/ssd/chunked.py",
+            "seqkit/kernels/window_attention/__init__.py", "seqkit/kernels/window_attention/blocked.py")
 
 BACKBONES = {
     "mamba2": {"layers": "mamba2*2", "mixer_options": {"mamba2": {"d_state": 16, "head_dim": 32}}, "mlp_ratio": 0.0},
@@ -74,9 +81,7 @@ def main() -> None:
     lines = [
         "# Selective copying: answer accuracy per backbone",
         "",
-        f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC · {platform.machine()} · {os.cpu_count()} cores · "
-        f"torch {torch.__version__} · {args.threads} thread(s)",
-        f"Command: `python benchmarks/synthetic_tasks.py {' '.join(sys.argv[1:])}`".rstrip(),
+        f"{args.threads} torch thread(s); train s = wall time of fit.",
         "",
         f"Task: 4 tokens (8 symbols, chance 0.125) scattered among noise, recalled in order at the end; "
         f"trained at L={args.train_len} for {args.epochs} epochs of {args.n_train} examples (batch 32, AdamW 1e-2), "
@@ -87,13 +92,11 @@ def main() -> None:
     ]
     for name, params, train_s, accs in rows:
         lines.append(f"| {name} | {params:,} | {train_s:.0f} | " + " | ".join(f"{a:.3f}" for a in accs) + " |")
-    text = "\n".join(lines) + "\n"
+    figures = [{"backbone": n, "params": p, "train_s": round(t, 1), "acc": dict(zip(args.eval_lens, a, strict=True))}
+               for n, p, t, a in rows]
+    text = provenance.stamp(Path(args.out), "\n".join(lines), MEASURES, figures) + "\n"
     print(text)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp") as fh:
-        fh.write(text)
-    os.replace(fh.name, out)
+    atomic_write(args.out, lambda fh: fh.write(text.encode()))
 
 
 if __name__ == "__main__":

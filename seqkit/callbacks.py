@@ -1,9 +1,11 @@
-"""Callbacks every seqkit run uses: a finite-loss guard, a resumable prediction writer, curve plots."""
+"""Callbacks every seqkit run uses: a finite-loss guard, a resumable prediction writer, curve plots, a run summary."""
 
 from __future__ import annotations
 
 import io
 import json
+import platform
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,6 +163,60 @@ class TrainingCurvesPlot(Callback):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.history = {k: [(int(e), float(v)) for e, v in pts] for k, pts in state_dict["history"].items()}
+
+
+class RunSummary(Callback):
+    """Records what a fit cost and where it ran, so reports read it instead of having it typed in.
+
+    Every checkpoint gets a ``"seqkit_run"`` entry of plain values: ``fit_seconds`` (wall time of ``fit`` up to
+    that save, summed over resumed fits), ``accelerator``, ``device`` (GPU or CPU model), ``threads``,
+    ``precision``, ``epochs`` (completed) and ``global_step``. At the end of fit the same entry is written to
+    ``<log_dir>/run_summary.json``, atomically.
+    """
+
+    KEY = "seqkit_run"
+
+    def __init__(self, filename: str = "run_summary.json") -> None:
+        self.filename = filename
+        self._earlier_seconds = 0.0  # fit time of the runs this one resumed
+        self._start: float | None = None
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._start = time.perf_counter()
+
+    def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
+        self._earlier_seconds = float(checkpoint.get(self.KEY, {}).get("fit_seconds", 0.0))
+
+    def summary(self, trainer: L.Trainer, pl_module: L.LightningModule, epochs: int) -> dict[str, Any]:
+        running = time.perf_counter() - self._start if self._start is not None else 0.0
+        device = pl_module.device
+        return {"fit_seconds": round(self._earlier_seconds + running, 3),
+                "accelerator": type(trainer.accelerator).__name__.removesuffix("Accelerator").lower(),
+                "device": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_model(),
+                "threads": torch.get_num_threads(), "precision": str(trainer.precision),
+                "epochs": epochs, "global_step": trainer.global_step}
+
+    def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
+        # a save at an epoch's end comes before Lightning counts that epoch as completed
+        loop = trainer.fit_loop
+        checkpoint[self.KEY] = self.summary(trainer, pl_module, loop.epoch_progress.current.completed
+                                            + int(loop.epoch_loop.done))
+
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # log_dir is a collective (a broadcast under DDP): every rank asks, rank 0 writes.
+        path = Path(trainer.log_dir or trainer.default_root_dir) / self.filename
+        if trainer.is_global_zero:
+            text = json.dumps(self.summary(trainer, pl_module, trainer.fit_loop.epoch_progress.current.completed),
+                              indent=1) + "\n"
+            atomic_write(path, lambda fh: fh.write(text.encode()))
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "CPU")
+    except OSError:
+        return platform.processor() or "CPU"
 
 
 def _to_numpy(value: Any) -> np.ndarray:

@@ -1,7 +1,11 @@
-"""Finite-loss guard, prediction writer and atomic writes."""
+"""Finite-loss guard, prediction writer, run summary and atomic writes."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import lightning as L
@@ -10,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from seqkit.atomic_io import atomic_write
-from seqkit.callbacks import FiniteLossGuard, PredictionWriter, shard_written
+from seqkit.callbacks import FiniteLossGuard, PredictionWriter, RunSummary, shard_written
 
 
 class _Regression(L.LightningModule):
@@ -85,3 +89,42 @@ def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path: Path) -
         atomic_write(target, broken)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["result.bin"]
+
+
+def _summary_fit(root: Path, epochs: int, ckpt_path: str | None = None) -> Path:
+    trainer = L.Trainer(max_epochs=epochs, callbacks=[RunSummary()], logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, default_root_dir=root)
+    trainer.fit(_Regression(), _loader(), ckpt_path=ckpt_path)
+    return Path(trainer.checkpoint_callback.best_model_path)
+
+
+def test_run_summary_records_fit_time_device_and_progress_in_checkpoint_and_json(tmp_path: Path) -> None:
+    ckpt = _summary_fit(tmp_path, epochs=2)
+    saved = torch.load(ckpt, weights_only=True)[RunSummary.KEY]
+    assert saved["epochs"] == 2 and saved["global_step"] == 10  # 40 rows in batches of 8, two epochs
+    assert saved["accelerator"] == "cpu" and saved["device"] and saved["precision"] == "32-true"
+    assert saved["fit_seconds"] > 0
+    assert all(isinstance(v, int | float | str) for v in saved.values())  # plain: loads with weights_only
+    summary = json.loads((tmp_path / "run_summary.json").read_text())
+    assert summary["epochs"] == 2 and summary["fit_seconds"] >= saved["fit_seconds"]
+
+    resumed = _summary_fit(tmp_path / "resumed", epochs=3, ckpt_path=str(ckpt))
+    again = torch.load(resumed, weights_only=True)[RunSummary.KEY]
+    assert again["epochs"] == 3 and again["global_step"] == 15
+    assert again["fit_seconds"] > saved["fit_seconds"]  # the resumed fit adds to the earlier one's time
+
+
+def test_console_fit_leaves_a_run_summary_and_records_it_in_the_checkpoint(tmp_path: Path) -> None:
+    small = ["--data.init_args.seq_len=48", "--data.init_args.n_train=64", "--data.init_args.n_val=32",
+             "--data.init_args.batch_size=16", "--model.init_args.d_model=32",
+             "--model.init_args.mixer_options={mamba2: {d_state: 8, head_dim: 16, chunk_size: 16}}",
+             "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+    proc = subprocess.run([sys.executable, "-m", "seqkit.domains.synthetic.cli", "fit", *small,
+                           "--trainer.max_epochs=1", f"--trainer.default_root_dir={tmp_path}"], cwd=tmp_path,
+                          env=dict(os.environ, PYTHONWARNINGS="ignore", OMP_NUM_THREADS="1"), capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(next(tmp_path.rglob("run_summary.json")).read_text())
+    saved = torch.load(next(tmp_path.rglob("last.ckpt")), weights_only=True)[RunSummary.KEY]
+    assert summary["epochs"] == saved["epochs"] == 1 and summary["global_step"] == saved["global_step"] == 4
+    assert 0 < saved["fit_seconds"] <= summary["fit_seconds"]

@@ -1,5 +1,5 @@
-"""The token-mixer contract shared by every backbone (checked for every registered mixer by
-tests/mixers/test_mixer_contract.py).
+"""The token-mixer contract shared by every backbone (docs/architecture.md describes it; tests/mixers/
+test_mixer_contract.py checks it for every registered mixer).
 
 A mixer maps ``x: (B, L, D)`` to ``(B, L, D)``. Mixers differ only in which tokens mix and how;
 the calling convention is the same so a backbone spec can name any of them per layer.
