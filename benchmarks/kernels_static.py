@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))  # the re
 import triton_inspect as ti  # noqa: E402
 
 # The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
-MEASURES = ("benchmarks/kernels_static.py", "seqkit/kernels/triton_inspect.py", "seqkit/kernels/triton_dot.py",
+MEASURES = ("benchmarks/kernels_static.py", "tools/triton_inspect.py", "seqkit/kernels/triton_dot.py",
             "seqkit/kernels/ssd/triton.py", "seqkit/kernels/window_attention/triton.py")
 
 ARCHS = (86, 90)
