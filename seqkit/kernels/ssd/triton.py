@@ -290,7 +290,7 @@ def ssd_tile_plan(head_dim: int, d_state: int, dtype: torch.dtype) -> tuple[int,
     """(chunk length, num_warps) for the kernels' tiles on a GPU.
 
     The heaviest kernel (``_chunk_bwd``) holds several T×T and T×max(P, N) tiles; with 16-bit inputs at
-    T = 64 and P = N = 64 it fits every GPU's shared memory at 8 warps, with 28 B of register spills per
+    T = 64 and P = N = 64 it fits every GPU's shared memory at 8 warps, with 24 B of register spills per
     thread on sm_90 (the only SSD launch that spills in bf16), and wider heads or fp32 operands (which
     Triton stages with about twice the shared memory) halve T. The
     numbers behind these rules are in ``benchmarks/results/kernels_static.md``.
