@@ -70,7 +70,9 @@ MEASURES = {"pretrain": _TRAINED, "generation": (*_TRAINED, "seqkit/sampling.py"
             "classification": (*_TRAINED, *_ON_GPU),
             "throughput": (*_STEP, "benchmarks/rss.py", "seqkit/mixers/sliding_window_attention.py",
                            "seqkit/mixers/attention_heads.py", "seqkit/mixers/rotary.py",
-                           "seqkit/kernels/window_attention/__init__.py", "seqkit/kernels/window_attention/blocked.py")}
+                           "seqkit/kernels/window_attention/__init__.py", "seqkit/kernels/window_attention/blocked.py"),
+            "bgzf": ("benchmarks/dna.py", "seqkit/domains/dna/fasta_index.py", "seqkit/domains/dna/genome.py",
+                     "seqkit/domains/dna/nucleotides.py")}
 
 
 def _machine(threads: int) -> str:
