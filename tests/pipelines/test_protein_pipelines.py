@@ -78,3 +78,23 @@ def test_generate_writes_fasta_with_validity_and_identity(trained, tmp_path: Pat
     table = pd.read_csv(out.with_suffix(".csv"))
     assert len(records) == 4 and table["sequence"].tolist() == [s for _, s in records]
     assert table["nearest_identity"].between(0, 1).all() and table["length"].le(46).all()
+
+
+def test_a_mismatched_wild_type_or_a_bad_msa_record_is_one_error_line(trained, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    ckpt, a3m, dms = trained
+    query = read_msa(a3m).query
+    wrong = next(a for a in "ACDEFGHIKLMNPQRSTVWY" if a != query[0])
+    bad_dms = tmp_path / "bad.csv"
+    pd.DataFrame({"mutant": [f"{wrong}1C"], "DMS_score": [0.0]}).to_csv(bad_dms, index=False)
+    assert score_main([f"--checkpoint={ckpt}", f"--msa={a3m}", f"--variants={bad_dms}",
+                       f"--output={tmp_path / 's.csv'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "bad.csv" in err.splitlines()[0] and "Traceback" not in err
+    bad_msa = tmp_path / "bad.a3m"
+    bad_msa.write_text(a3m.read_text().replace(f">{read_msa(a3m).ids[0]}", "no header line", 1))
+    assert score_main([f"--checkpoint={ckpt}", f"--msa={bad_msa}", f"--variants={dms}",
+                       f"--output={tmp_path / 's.csv'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "bad.a3m" in err.splitlines()[0] and "Traceback" not in err
+    assert not (tmp_path / "s.csv").exists()

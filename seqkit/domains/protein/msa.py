@@ -68,7 +68,11 @@ class MSA:
 def _records_fasta(path: Path) -> list[tuple[str, str]]:
     from Bio import SeqIO
 
-    return [(rec.id, str(rec.seq)) for rec in SeqIO.parse(str(path), "fasta")]
+    try:
+        return [(rec.id, str(rec.seq)) for rec in SeqIO.parse(str(path), "fasta")]
+    except ValueError as err:  # Biopython's message does not name the file
+        first = " ".join(str(err).split())
+        raise MSAFormatError(f"{path}: not a readable FASTA/A3M/A2M file: {first}") from None
 
 
 def _records_stockholm(path: Path) -> list[tuple[str, str]]:
