@@ -18,7 +18,6 @@ from typing import Any
 from seqkit.commands.user_errors import InputError
 
 DEFAULT_RUN_NAME = "default"
-CHECKPOINT_NAMES = ("last", "best")
 
 
 def run_name_for(explicit: str | None, config_files: Iterable[Any]) -> str:
