@@ -79,8 +79,11 @@ def local_transforms(skeleton: Skeleton, motion: torch.Tensor) -> tuple[torch.Te
     return rot, trans
 
 
-def forward_kinematics(skeleton: Skeleton, motion: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """Joint positions (T, J, 3) in file units from channel values (T, C); float64 unless given a float tensor."""
+def world_transforms(skeleton: Skeleton, motion: np.ndarray | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """World positions (T, J, 3) and rotations (T, J, 3, 3) from channel values (T, C).
+
+    float64 unless given a float tensor.
+    """
     motion = torch.as_tensor(motion)
     if not motion.is_floating_point():
         motion = motion.double()
@@ -96,7 +99,21 @@ def forward_kinematics(skeleton: Skeleton, motion: np.ndarray | torch.Tensor) ->
         else:
             world_pos.append(world_pos[p] + (world_rot[p] @ trans[:, j].unsqueeze(-1)).squeeze(-1))
             world_rot.append(world_rot[p] @ rot[:, j])
-    return torch.stack(world_pos, dim=1)  # (T, J, 3)
+    return torch.stack(world_pos, dim=1), torch.stack(world_rot, dim=1)  # (T, J, 3), (T, J, 3, 3)
+
+
+def forward_kinematics(skeleton: Skeleton, motion: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Joint positions (T, J, 3) in file units from channel values (T, C); float64 unless given a float tensor."""
+    return world_transforms(skeleton, motion)[0]
+
+
+def end_site_positions(skeleton: Skeleton, positions: torch.Tensor, rotations: torch.Tensor) -> dict[int, torch.Tensor]:
+    """Positions (T, 3) of each joint's End Site (BVH leaf tips: toes, head top, fingers), keyed by joint index."""
+    out = {}
+    for j, offset in skeleton.end_sites.items():
+        off = torch.as_tensor(offset, dtype=positions.dtype)
+        out[j] = positions[:, j] + rotations[:, j] @ off
+    return out
 
 
 def clip_positions(clip: MocapClip) -> torch.Tensor:
