@@ -1,0 +1,61 @@
+"""The forward (noising) process of a DDPM: β schedule, ᾱ_t, and x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε.
+
+``scaled_linear`` (β linear in √β from 0.00085 to 0.012 over 1,000 steps) is the schedule of latent
+diffusion and of MLD/Motion Mamba; ``linear`` (1e-4 to 0.02) is DDPM's; ``cosine`` is Nichol & Dhariwal's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+
+def make_betas(kind: str, n_steps: int, beta_start: float, beta_end: float) -> Tensor:
+    """β_1..β_T (float64) for a named schedule."""
+    if kind == "linear":
+        return torch.linspace(beta_start, beta_end, n_steps, dtype=torch.float64)
+    if kind == "scaled_linear":
+        return torch.linspace(beta_start ** 0.5, beta_end ** 0.5, n_steps, dtype=torch.float64) ** 2
+    if kind == "cosine":
+        s = 0.008
+        t = torch.arange(n_steps + 1, dtype=torch.float64) / n_steps
+        f = torch.cos((t + s) / (1 + s) * math.pi / 2) ** 2
+        return (1 - f[1:] / f[:-1]).clamp(max=0.999)
+    raise ValueError(f"unknown beta schedule {kind!r} (linear, scaled_linear, cosine)")
+
+
+class NoiseSchedule(nn.Module):
+    """ᾱ_t for t = 0..T-1 (a buffer, so it moves with the model), noising, and the ε ↔ x_0 conversions."""
+
+    def __init__(self, n_steps: int = 1000, kind: str = "scaled_linear", beta_start: float = 0.00085,
+                 beta_end: float = 0.012) -> None:
+        super().__init__()
+        if n_steps < 2:
+            raise ValueError(f"n_steps must be at least 2, got {n_steps}")
+        self.n_steps = n_steps
+        betas = make_betas(kind, n_steps, beta_start, beta_end)
+        self.register_buffer("alphas_cumprod", torch.cumprod(1 - betas, dim=0).float(), persistent=False)
+
+    def alpha_bar(self, t: Tensor, like: Tensor) -> Tensor:
+        """ᾱ_t broadcast against ``like`` (B, ...): t (B,) long; t = -1 means ᾱ = 1 (no noise)."""
+        a = torch.where(t >= 0, self.alphas_cumprod[t.clamp(min=0)], torch.ones((), device=t.device))
+        return a.to(like.dtype).reshape(-1, *([1] * (like.dim() - 1)))
+
+    def add_noise(self, x0: Tensor, noise: Tensor, t: Tensor) -> Tensor:
+        """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε."""
+        a = self.alpha_bar(t, x0)
+        return a.sqrt() * x0 + (1 - a).sqrt() * noise
+
+    def sample_timesteps(self, batch: int, device: torch.device, generator: torch.Generator | None = None) -> Tensor:
+        """Training timesteps, uniform over 0..T-1: (B,) long."""
+        return torch.randint(0, self.n_steps, (batch,), device=device, generator=generator)
+
+    def predict_x0(self, x_t: Tensor, eps: Tensor, t: Tensor) -> Tensor:
+        a = self.alpha_bar(t, x_t)
+        return (x_t - (1 - a).sqrt() * eps) / a.sqrt()
+
+    def predict_eps(self, x_t: Tensor, x0: Tensor, t: Tensor) -> Tensor:
+        a = self.alpha_bar(t, x_t)
+        return (x_t - a.sqrt() * x0) / (1 - a).sqrt()
