@@ -36,7 +36,8 @@ class FiniteLossGuard(Callback):
 class PredictionWriter(BasePredictionWriter):
     """Writes each predict batch to its own file, atomically; a rerun skips files already written.
 
-    ``predict_step`` returns a dict of per-example tensors (first dim = batch). Files are named by
+    ``predict_step`` returns a dict of per-example tensors (first dim = batch); keys starting with ``_`` are
+    left to a domain's own writer (e.g. whole motions, written as files of their own). Files are named by
     world size, rank, dataloader and batch, so each shard has one owner. Models call
     ``shard_written`` at the top of ``predict_step`` to skip finished shards without computing them.
 
@@ -73,7 +74,7 @@ class PredictionWriter(BasePredictionWriter):
                            batch_indices: Any, batch: Any, batch_idx: int, dataloader_idx: int) -> None:
         if prediction is None:  # skipped by the model: already on disk
             return
-        columns = {k: _to_numpy(v) for k, v in prediction.items()}
+        columns = {k: _to_numpy(v) for k, v in prediction.items() if not k.startswith("_")}
         if batch_indices is not None and "index" not in columns:
             columns["index"] = np.asarray(batch_indices)
         path = self.shard_path(trainer, batch_idx, dataloader_idx)
