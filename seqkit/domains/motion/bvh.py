@@ -80,9 +80,10 @@ class _HierarchyParser:
         return self.tokens[self.pos - 1]
 
     def rest_of_line(self, line: int) -> list[str]:
-        """The remaining tokens on ``line`` (consumed)."""
+        """The remaining tokens on ``line`` up to a brace (consumed)."""
         out = []
-        while self.pos < len(self.tokens) and self.tokens[self.pos][1] == line and self.tokens[self.pos][0] != "{":
+        while (self.pos < len(self.tokens) and self.tokens[self.pos][1] == line
+               and self.tokens[self.pos][0] not in ("{", "}")):
             out.append(self.tokens[self.pos][0])
             self.pos += 1
         return out
@@ -452,22 +453,23 @@ def _unwrap(degrees: np.ndarray) -> np.ndarray:
 def swing_rotation(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The smallest rotations (..., 3, 3) taking unit vectors ``src`` (..., 3) onto unit vectors ``dst``.
 
-    Built as two reflections (across the planes normal to ``src`` and to ``src + dst``), which stays accurate
-    near 180°; exactly opposite vectors get a half turn about an axis perpendicular to ``src``.
+    Axis-angle (Rodrigues) about src × dst, the axis re-orthogonalised against ``src`` and the angle taken with
+    atan2, so ``R @ src == dst`` holds to rounding even for nearly opposite vectors; exactly opposite ones get a
+    half turn about an axis perpendicular to ``src``.
     """
     src, dst = np.broadcast_arrays(np.asarray(src, np.float64), np.asarray(dst, np.float64))
-    half = src + dst
-    norm = np.linalg.norm(half, axis=-1, keepdims=True)
-    opposite = norm[..., 0] < 1e-10
+    cross = np.cross(src, dst)
+    angle = np.arctan2(np.linalg.norm(cross, axis=-1), np.sum(src * dst, axis=-1))[..., None, None]
+    axis = cross - np.sum(cross * src, axis=-1, keepdims=True) * src
+    norm = np.linalg.norm(axis, axis=-1, keepdims=True)
     helper = np.where(np.abs(src[..., :1]) < 0.9, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
     perp = np.cross(src, helper)
     perp = perp / np.linalg.norm(perp, axis=-1, keepdims=True)
-    m = half / np.where(norm > 0, norm, 1.0)
-    eye = np.eye(3)
-    reflect_src = eye - 2 * src[..., :, None] * src[..., None, :]
-    reflect_m = eye - 2 * m[..., :, None] * m[..., None, :]
-    turn = 2 * perp[..., :, None] * perp[..., None, :] - eye
-    return np.where(opposite[..., None, None], turn, reflect_m @ reflect_src)
+    axis = np.where(norm > 1e-300, axis / np.where(norm > 1e-300, norm, 1.0), perp)
+    x, y, z = axis[..., 0], axis[..., 1], axis[..., 2]
+    zero = np.zeros_like(x)
+    K = np.stack([np.stack([zero, -z, y], -1), np.stack([z, zero, -x], -1), np.stack([-y, x, zero], -1)], -2)
+    return np.eye(3) + np.sin(angle) * K + (1.0 - np.cos(angle)) * (K @ K)
 
 
 def _fit_rotation(parent_world: np.ndarray, rest: np.ndarray, actual: np.ndarray, tol: float) -> np.ndarray:
