@@ -24,7 +24,8 @@ from seqkit.domains.motion.errors import MotionFormatError
 from seqkit.domains.motion.forward_kinematics import end_site_positions, world_transforms
 from seqkit.domains.motion.skeleton import MocapClip, Skeleton
 
-# An SMPL joint's source: "Name" (a joint), ("mid", a, b), ("lerp", a, b, t) = a + t (b - a), ("end", a)
+# An SMPL joint's source: "Name" (a joint), ("mid", a, b), ("lerp", a, b, t) = a + t (b - a), ("end", a) (the
+# joint's End Site), ("any", a, b, ...) (the first of these joints the skeleton has)
 Source = str | tuple
 
 
@@ -38,17 +39,21 @@ class JointScheme:
     description: str
 
     def required_names(self) -> set[str]:
-        return {part.lower() for src in self.sources for part in _parts(src) if isinstance(part, str)}
+        """Joint names that must all be present ("any" alternatives are checked separately)."""
+        return {part for src in self.sources for part in _parts(src, alternatives=False) if isinstance(part, str)}
 
 
-def _parts(src: Source) -> list[Source]:
-    """A recipe and every sub-recipe and joint name in it ("mid"/"lerp"/"end" keywords left out)."""
+def _parts(src: Source, alternatives: bool = True) -> list[Source]:
+    """A recipe and every sub-recipe and joint name in it (keywords left out); the names inside an "any"
+    only when ``alternatives``."""
     if isinstance(src, str):
         return [src]
     out: list[Source] = [src]
+    if src[0] == "any" and not alternatives:
+        return out
     for part in src[1:]:
         if isinstance(part, (str, tuple)):
-            out.extend(_parts(part))
+            out.extend(_parts(part, alternatives))
     return out
 
 
@@ -67,7 +72,7 @@ CMU_BVH = JointScheme(
 
 CMU_ASF = JointScheme(
     name="cmu_asf",
-    sources=("root", "lfemur", "rfemur", "upperback", "ltibia", "rtibia", "thorax", "lfoot", "rfoot",
+    sources=(("any", "root", "hip"), "lfemur", "rfemur", "upperback", "ltibia", "rtibia", "thorax", "lfoot", "rfoot",
              ("lerp", "thorax", "upperneck", 0.3), "ltoes", "rtoes", ("mid", "upperneck", "head"),
              ("mid", "upperneck", "lhumerus"), ("mid", "upperneck", "rhumerus"), ("mid", "head", ("end", "head")),
              "lhumerus", "rhumerus", "lradius", "rradius", "lwrist", "rwrist"),
@@ -79,7 +84,7 @@ DAZ = JointScheme(
     name="daz",
     sources=("hip", "lThigh", "rThigh", "abdomen", "lShin", "rShin", "chest", "lFoot", "rFoot",
              ("lerp", "chest", "neck", 0.3), ("end", "lFoot"), ("end", "rFoot"), "neck",
-             "lCollar", "rCollar", ("mid", "head", ("end", "head")),
+             "lCollar", "rCollar", ("mid", "head", ("mid", "leftEye", "rightEye")),
              "lShldr", "rShldr", "lForeArm", "rForeArm", "lHand", "rHand"),
     metres_per_unit=0.01,
     description="DAZ/Poser-style names (Bruce Hahne's daz-friendly CMU conversion, 43 joints, centimetres)",
@@ -98,9 +103,11 @@ def _lower_index(skeleton: Skeleton) -> dict[str, int]:
 def _covered(scheme: JointScheme, skeleton: Skeleton) -> set[str]:
     """The scheme's required names missing from the skeleton (End Sites must exist too)."""
     index = _lower_index(skeleton)
-    missing = {n for n in scheme.required_names() if n not in index}
+    missing = {n for n in scheme.required_names() if n.lower() not in index}
     for src in scheme.sources:
         for part in _parts(src):
+            if isinstance(part, tuple) and part[0] == "any" and not any(n.lower() in index for n in part[1:]):
+                missing.add(" or ".join(part[1:]))
             if isinstance(part, tuple) and part[0] == "end":
                 j = index.get(part[1].lower())
                 if j is not None and j not in skeleton.end_sites:
@@ -136,6 +143,8 @@ def smpl22_positions(clip: MocapClip, scheme: JointScheme | None = None,
         if isinstance(src, str):
             return pos[:, index[src.lower()]]
         kind = src[0]
+        if kind == "any":
+            return point(next(n for n in src[1:] if n.lower() in index))
         if kind == "end":
             return ends[index[src[1].lower()]]
         if kind == "mid":

@@ -99,7 +99,7 @@ def import_clip(clip: MocapClip, *, source_fps: float | None = None, fps: float 
     joints = joints[dropped:]
     if resample == "decimate":
         ratio = src_fps / fps
-        if abs(ratio - round(ratio)) > 1e-6:
+        if abs(ratio - round(ratio)) > 1e-3 * ratio:  # a header's 0.0083333 s is 120.0005 fps
             raise ValueError(f"decimation needs a whole-number rate ratio, got {src_fps} → {fps}")
         joints = joints[::round(ratio)]
     elif resample == "band_limited":
