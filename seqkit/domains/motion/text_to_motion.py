@@ -156,11 +156,9 @@ class TextToMotion(L.LightningModule):
                  sync_dist=True)
 
     def configure_optimizers(self) -> dict[str, Any]:
-        trainable = nn.ModuleDict({"denoiser": self.denoiser, "caption_encoder": self.caption_encoder})
-        out = adamw_warmup_cosine(trainable, self.hparams.lr, self.hparams.weight_decay, self.hparams.warmup_steps,
-                                  self.trainer.estimated_stepping_batches)
-        out["optimizer"].add_param_group({"params": [self.null_text], "weight_decay": 0.0})
-        return out
+        # the frozen VAE's parameters never get gradients, so AdamW leaves them alone
+        return adamw_warmup_cosine(self, self.hparams.lr, self.hparams.weight_decay, self.hparams.warmup_steps,
+                                   self.trainer.estimated_stepping_batches)
 
     # ---- sampling -----------------------------------------------------------------------------------------
     @torch.no_grad()
