@@ -103,7 +103,10 @@ class MotionMambaBlock(nn.Module):
     def forward(self, x: Tensor, segment_ids: Tensor | None = None) -> Tensor:
         h = self.norm(x)
         y = self.htm(h, segment_ids)
-        y = y + self.bsm(self.bsm_norm(y))
+        b = self.bsm_norm(y)
+        if segment_ids is not None:  # padded frames enter the channel scans as zeros, as past the clip's end
+            b = b * (segment_ids == 0).unsqueeze(-1).to(b.dtype)
+        y = y + self.bsm(b)
         return x + self.drop(self.out(y * F.silu(self.gate(h))))
 
 
