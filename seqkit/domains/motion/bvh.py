@@ -529,9 +529,50 @@ def normalise_bone_lengths(positions: np.ndarray, parents: list[int] | tuple[int
     return out
 
 
+def split_branches(positions: np.ndarray, parents: list[int], names: list[str]
+                   ) -> tuple[np.ndarray, list[int], list[str], dict[int, list[int]]]:
+    """Give every child of a branching joint a zero-length joint of its own at the branching joint.
+
+    A BVH joint turns all its children together, so a joint whose child bones do not move as one rigid body
+    (the pelvis and spine3 of generated motion, or of SMPL points placed between mocap joints) cannot be matched
+    exactly. With a joint ``<parent>__<child>`` between them, each branch turns on its own. Returns the new
+    positions, parents and names (each new joint just before its child, so parents still come first) and, per
+    branching joint's new index, the new indices of its real children (whose directions fix its rotation).
+    """
+    J = len(parents)
+    kids = {j: [c for c in range(J) if parents[c] == j] for j in range(J)}
+    order: list[tuple[str, int, int]] = []  # ("joint", j, -1) or ("branch", parent j, child c)
+    for j in range(J):
+        parent = parents[j]
+        if parent >= 0 and len(kids[parent]) > 1:
+            order.append(("branch", parent, j))
+        order.append(("joint", j, -1))
+    new_index = {("joint", j): i for i, (kind, j, _) in enumerate(order) if kind == "joint"}
+    new_index.update({("branch", c): i for i, (kind, _, c) in enumerate(order) if kind == "branch"})
+    new_parents, new_names, source = [], [], []
+    for kind, j, c in order:
+        if kind == "branch":
+            new_parents.append(new_index[("joint", j)])
+            new_names.append(f"{names[j]}__{names[c]}")
+            source.append(j)
+        else:
+            parent = parents[j]
+            if parent < 0:
+                new_parents.append(-1)
+            elif len(kids[parent]) > 1:
+                new_parents.append(new_index[("branch", j)])
+            else:
+                new_parents.append(new_index[("joint", parent)])
+            new_names.append(names[j])
+            source.append(j)
+    branching = {new_index[("joint", j)]: [new_index[("joint", c)] for c in kids[j]]
+                 for j in range(J) if len(kids[j]) > 1}
+    return positions[:, source], new_parents, new_names, branching
+
+
 def joints_to_bvh(positions: np.ndarray | torch.Tensor, parents: list[int] | tuple[int, ...],
                   names: list[str] | tuple[str, ...], frame_time: float, path: str | os.PathLike | None = None,
-                  rotation_order: str = "ZYX") -> MocapClip:
+                  rotation_order: str = "ZYX", branches: bool = True) -> MocapClip:
     """A BVH clip whose forward kinematics reproduces joint positions (T, J, 3); written to ``path`` when given.
 
     Rest pose: each bone points the way it does in the first frame where it has non-zero length, with its median
@@ -542,10 +583,16 @@ def joints_to_bvh(positions: np.ndarray | torch.Tensor, parents: list[int] | tup
     (no twist of its own, so twist cannot flip between frames); a joint with several (pelvis, spine3) takes the
     best-fit rotation of their unit directions (Kabsch/SVD). Angles are unwrapped over time (no 360° jumps).
 
+    With ``branches`` (the default) every child of a branching joint hangs from a zero-length joint of its own
+    (``split_branches``): the branching joint keeps its best-fit rotation, as a rig expects, and each branch
+    joint adds the swing that makes its child exact, so non-rigid branches (generated motion) are reproduced too.
+
     Round trip: ``forward_kinematics`` of the result equals the input within 1e-4 when bone lengths are constant
-    over time and the child bones of each branching joint move rigidly (any FK output); with varying bone
-    lengths it equals ``normalise_bone_lengths(positions, parents)`` (same directions, median lengths) instead.
-    The clip keeps the input's joint order; the file is written depth-first (BVH order).
+    over time (and, with ``branches=False``, the child bones of each branching joint move rigidly, as in any FK
+    output); with varying bone lengths it equals ``normalise_bone_lengths(positions, parents)`` (same
+    directions, median lengths) instead: a BVH skeleton has one length per bone.
+    The clip keeps the input's joint order (branch joints just before their child); the file is written
+    depth-first (BVH order).
     """
     if isinstance(positions, torch.Tensor):
         positions = positions.detach().cpu().double().numpy()
@@ -563,6 +610,11 @@ def joints_to_bvh(positions: np.ndarray | torch.Tensor, parents: list[int] | tup
             raise ValueError(f"joint {j}: parent {parent} must come before it (or be -1)")
     order = rotation_order.upper()
     matrix_to_euler(np.eye(3), order)  # validates the order
+    names = [str(n) for n in names]
+    branching: dict[int, list[int]] = {}
+    if branches:
+        p, parents, names, branching = split_branches(p, parents, names)
+        J = len(parents)
 
     lengths = bone_lengths(p, parents)
     tol = 1e-9 * max(float(lengths.max(initial=0.0)), 1e-300)
@@ -575,6 +627,8 @@ def joints_to_bvh(positions: np.ndarray | torch.Tensor, parents: list[int] | tup
             if norm[t0] > tol:
                 offsets[j] = lengths[j] * bone[t0] / norm[t0]
     children = [[c for c in range(J) if parents[c] == j and np.any(offsets[c])] for j in range(J)]
+    for j, real in branching.items():  # a branching joint turns by the directions of its real children
+        children[j] = [c for c in real if np.any(offsets[c])]
 
     world = np.empty((T, J, 3, 3))
     angles = np.empty((T, J, 3))

@@ -336,7 +336,7 @@ def test_joints_to_bvh_reproduces_the_cmu_clip_positions(tmp_path: Path) -> None
     clip = read_bvh(CMU_BVH)
     positions = fk(clip)[::2]  # (T, 31, 3), every other frame: 1376 frames
     sk = clip.skeleton
-    out = joints_to_bvh(positions, sk.parents, sk.names, 2 * clip.frame_time, tmp_path / "ik.bvh")
+    out = joints_to_bvh(positions, sk.parents, sk.names, 2 * clip.frame_time, tmp_path / "ik.bvh", branches=False)
     np.testing.assert_allclose(fk(out), positions, atol=1e-4, rtol=0)
     np.testing.assert_allclose(out.motion[0, 3:], 0.0, atol=1e-9)  # rest pose = frame 0
     assert out.skeleton.channels[0] == ("Xposition", "Yposition", "Zposition", "Zrotation", "Yrotation",
@@ -364,7 +364,8 @@ def _smpl_clip(frames: int = 40, seed: int = 0) -> tuple[Skeleton, np.ndarray, n
 
 def test_joints_to_bvh_on_the_smpl22_tree_round_trips_through_the_file(tmp_path: Path) -> None:
     sk, _, positions = _smpl_clip()
-    out = joints_to_bvh(torch.as_tensor(positions), SMPL22_PARENTS, SMPL22_NAMES, 0.05, tmp_path / "smpl.bvh")
+    out = joints_to_bvh(torch.as_tensor(positions), SMPL22_PARENTS, SMPL22_NAMES, 0.05, tmp_path / "smpl.bvh",
+                        branches=False)
     assert out.skeleton.names == list(SMPL22_NAMES)  # the clip keeps the input's joint order
     np.testing.assert_allclose(fk(out), positions, atol=1e-4, rtol=0)
     np.testing.assert_allclose(bone_lengths(fk(out), SMPL22_PARENTS), np.linalg.norm(sk.offsets, axis=1), atol=1e-9)
@@ -395,13 +396,48 @@ def test_joints_to_bvh_with_varying_bone_lengths_gives_the_length_normalised_inp
         if p >= 0:
             scale = rng.uniform(0.8, 1.2, size=(len(positions), 1))
             stretched[:, j] = stretched[:, p] + scale * (positions[:, j] - positions[:, p])
-    out = fk(joints_to_bvh(stretched, SMPL22_PARENTS, SMPL22_NAMES, 0.05))
+    clip = joints_to_bvh(stretched, SMPL22_PARENTS, SMPL22_NAMES, 0.05)
+    out = fk(clip)[:, [clip.skeleton.names.index(n) for n in SMPL22_NAMES]]
     expected = normalise_bone_lengths(stretched, SMPL22_PARENTS)
     assert np.abs(expected - stretched).max() > 1e-2  # the normalisation is not a no-op here
     np.testing.assert_allclose(out, expected, atol=1e-4, rtol=0)
     lengths = np.stack([np.linalg.norm(expected[:, j] - expected[:, p], axis=-1)
                         for j, p in enumerate(SMPL22_PARENTS) if p >= 0], axis=1)
     np.testing.assert_allclose(lengths, np.broadcast_to(lengths[0], lengths.shape), atol=1e-12)
+
+
+def test_joints_to_bvh_branch_joints_make_non_rigid_branches_exact(tmp_path: Path) -> None:
+    """Generated motion: the pelvis's and spine3's child bones do not move as one rigid body."""
+    _, _, positions = _smpl_clip(seed=5)
+    rng = np.random.default_rng(6)
+    bent = positions.copy()
+    for j in (1, 13, 12):  # left hip, left collar, neck: each turned on its own about its branching parent
+        p = SMPL22_PARENTS[j]
+        angle = rng.uniform(-0.3, 0.3, size=len(positions))
+        c, s_ = np.cos(angle), np.sin(angle)
+        bone = positions[:, j] - positions[:, p]
+        turned = np.stack([c * bone[:, 0] + s_ * bone[:, 2], bone[:, 1], -s_ * bone[:, 0] + c * bone[:, 2]], -1)
+        shift = (positions[:, p] + turned) - positions[:, j]
+        below = [k for k in range(22) if k == j or _is_below(k, j)]
+        bent[:, below] += shift[:, None]
+    rigid = joints_to_bvh(bent, SMPL22_PARENTS, SMPL22_NAMES, 0.05, branches=False)
+    assert np.abs(fk(rigid) - bent).max() > 1e-2  # one rotation per branching joint cannot fit them
+    clip = joints_to_bvh(bent, SMPL22_PARENTS, SMPL22_NAMES, 0.05, tmp_path / "split.bvh")
+    names = clip.skeleton.names
+    assert {"pelvis__left_hip", "pelvis__right_hip", "pelvis__spine1", "spine3__neck"} <= set(names)
+    assert all(names.index(n.split("__")[1]) > names.index(n) for n in names if "__" in n)
+    order = [names.index(n) for n in SMPL22_NAMES]
+    np.testing.assert_allclose(fk(clip)[:, order], bent, atol=1e-4, rtol=0)
+    back = read_bvh(tmp_path / "split.bvh")
+    np.testing.assert_allclose(fk(back)[:, [back.skeleton.names.index(n) for n in SMPL22_NAMES]], bent, atol=1e-4)
+
+
+def _is_below(k: int, j: int) -> bool:
+    while k >= 0:
+        k = SMPL22_PARENTS[k]
+        if k == j:
+            return True
+    return False
 
 
 def test_joints_to_bvh_rejects_malformed_input() -> None:
