@@ -152,10 +152,12 @@ def test_planned_footholds_are_reached_exactly(kind: str) -> None:
 
 
 def test_walking_gait_alternates_legs_swings_arms_and_bobs() -> None:
-    for seed in range(6):
+    checked = 0
+    for seed in range(40):
         m = procedural_motion("walk", seed)
         if m.params["direction"] != "forward" or m.params["stops"] or m.params["start_standing"]:
             continue
+        checked += 1
         j = m.joints.astype(np.float64)
         pelvis_z = j[:, 0, 2]
         left_ahead = j[:, J["left_foot"], 2] - pelvis_z
@@ -169,6 +171,7 @@ def test_walking_gait_alternates_legs_swings_arms_and_bobs() -> None:
         assert knee.max() > 35 and knee.min() < 15  # flexed in the swing, nearly straight in stance
         lifted = j[:, J["left_ankle"], 1] > 0.12
         assert 0.2 < lifted.mean() < 0.6  # the swing share of a stride
+    assert checked >= 4
 
 
 def _displacement(m: ProceduralMotion) -> np.ndarray:
@@ -250,6 +253,7 @@ def test_captions_are_clean_and_varied(dataset: list[ProceduralMotion]) -> None:
         assert len({m.caption for m in dataset if m.kind == kind}) >= PER_KIND // 2, kind
     counted = [m for m in dataset if m.kind in ("squat", "jump", "kick") and m.params["reps"] > 1]
     numbers = {"twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+    assert len(counted) > 5
     for m in counted:
         said = [numbers[w] for w in _words(m.caption) if w in numbers]
         assert said in ([], [m.params["reps"]]), m.caption
