@@ -18,9 +18,12 @@ EXPECTED_FILES = {"backbones.ipynb": ["backbones_out/accuracy_vs_length.png"],
                   "dna.ipynb": ["dna_out/pretrain_vs_markov.png", "dna_out/reading_frame.png",
                                 "dna_out/variant_scores.csv", "dna_out/continuations.fa"],
                   "forecast.ipynb": ["forecast_out/forecast_ot.png"],
+                  "motion.ipynb": ["motion_out/imported.gif", "motion_out/generated.png", "motion_out/generated_0.gif",
+                                   "motion_out/generated_0.bvh"],
                   "protein.ipynb": ["protein_out/dms_scatter.png", "protein_out/generated_identity.png"]}
 METRICS = {"backbones.ipynb": "backbones_out/metrics.json", "dna.ipynb": "dna_out/metrics.json",
-           "forecast.ipynb": "forecast_out/metrics.json", "protein.ipynb": "protein_out/metrics.json"}
+           "forecast.ipynb": "forecast_out/metrics.json", "motion.ipynb": "motion_out/metrics.json",
+           "protein.ipynb": "protein_out/metrics.json"}
 SHARED = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
 
 
@@ -53,7 +56,18 @@ def protein_ranks_its_dms(m: dict) -> None:
     assert m["val_perplexity"] < 0.75 * m["uniform_perplexity"], m
 
 
+def motion_learns_both_stages(m: dict) -> None:
+    """Motion: the VAE's reconstruction error (features and root-relative joints) falls well below the untrained
+    one, the denoiser's loss below predicting no noise (1.0 for unit-variance noise) and below its untrained value;
+    samples are finite."""
+    assert m["vae_mse_trained"] < 0.7 * m["vae_mse_untrained"], m
+    assert m["vae_root_relative_mpjpe_mm_trained"] < 0.8 * m["vae_root_relative_mpjpe_mm_untrained"], m
+    assert m["denoiser_val_loss_trained"] < 0.9 * min(1.0, m["denoiser_val_loss_untrained"]), m
+    assert m["generated_finite"] and m["generated_frames"] == 80, m
+
+
 HEADLINES: dict[str, Callable[[dict], None]] = {"backbones.ipynb": backbones_beat_chance,
+                                                "motion.ipynb": motion_learns_both_stages,
                                                 "forecast.ipynb": forecasts_beat_naive,
                                                 "dna.ipynb": dna_beats_uniform, "protein.ipynb": protein_ranks_its_dms}
 
