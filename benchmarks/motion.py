@@ -12,7 +12,7 @@ What (each a section of ``results/motion.md``, replaced on its own):
 4. ``frames_throughput``: the frame-level Motion Mamba denoiser's training tokens/s and peak memory at
    256, 1k and 4k frames (fresh process per point, batch 1): linear cost means flat tokens/s.
 5. ``evaluation`` (``--source procedural`` or ``cmu``): trains, through ``seqkit-motion fit`` with the shipped
-   configs and a wall-clock budget each (``--train-minutes``), the VAE, the motion–text evaluator, Motion Mamba
+   configs and a number of optimiser steps each (``--train-steps``), the VAE, the motion–text evaluator, Motion Mamba
    and the MLD-like baseline, then scores one generated motion per test caption (at the real motion's length)
    in the evaluator's embedding space: FID, R-precision top-1/3 (pools of 32), MM-Dist, diversity, with the
    real test motions as the ceiling, plus foot skating and jitter of the joints. Runs resume where they stopped.
@@ -259,16 +259,15 @@ def section_frames_throughput(threads: int, lengths: list[int]) -> tuple[str, di
     return "\n".join(lines), {"points": rows}
 
 
-def _fit(stage: str, root: Path, source: str, minutes: float, threads: int) -> dict:
-    """``seqkit-motion fit -c <stage>.yaml`` under a wall-clock budget, resumed if a previous run stopped."""
+def _fit(stage: str, root: Path, source: str, steps: int, threads: int) -> dict:
+    """``seqkit-motion fit -c <stage>.yaml`` for ``steps`` optimiser steps, resumed if a previous run stopped."""
     run = root / stage
     summary = run / "run_summary.json"
     if summary.exists():
         return json.loads(summary.read_text())
-    hours, rest = divmod(int(minutes * 60), 3600)
     cmd = [sys.executable, "-m", "seqkit.domains.motion.cli", "fit", "-c", f"{stage}.yaml",
            f"--trainer.default_root_dir={root}", f"--data.init_args.source={source}",
-           f"--trainer.max_time=00:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}", "--trainer.enable_progress_bar=false"]
+           f"--trainer.max_steps={steps}", "--trainer.max_epochs=100000", "--trainer.enable_progress_bar=false"]
     if stage in ("motion_mamba", "mld_baseline"):
         cmd.append(f"--model.init_args.vae_checkpoint={root / 'motion_vae' / 'checkpoints' / 'last.ckpt'}")
     if (run / "checkpoints" / "last.ckpt").exists():
@@ -301,7 +300,7 @@ def _scores(text: np.ndarray, motion: np.ndarray, real: np.ndarray, pool: int) -
             "mm_dist": matching_distance(text, motion), "diversity": diversity(motion, n_pairs=min(300, len(motion)))}
 
 
-def section_evaluation(source: str, minutes: float, threads: int, runs: Path) -> tuple[str, dict]:
+def section_evaluation(source: str, steps: dict[str, int], threads: int, runs: Path) -> tuple[str, dict]:
     from seqkit.domains.motion.data import MotionDataModule
     from seqkit.domains.motion.evaluator_module import MotionTextEvaluatorModule
     from seqkit.domains.motion.humanml_features import recover_from_ric
@@ -309,7 +308,7 @@ def section_evaluation(source: str, minutes: float, threads: int, runs: Path) ->
     from seqkit.domains.motion.text_to_motion import TextToMotion
 
     root = runs / source
-    summaries = {stage: _fit(stage, root, source, minutes, threads) for stage in STAGES}
+    summaries = {stage: _fit(stage, root, source, steps[stage], threads) for stage in STAGES}
     torch.set_num_threads(threads)
     dm = MotionDataModule(source=source)
     test = dm.split("test")
@@ -346,11 +345,11 @@ def section_evaluation(source: str, minutes: float, threads: int, runs: Path) ->
         print(label, rows[label], flush=True)
     lines = [f"## Text-to-motion on {source} motions: Motion Mamba against the MLD-like baseline", "",
              f"Each stage trained by `seqkit-motion fit -c <stage>.yaml --data.init_args.source={source} "
-             f"--trainer.max_time=<budget>` (shipped configs; budget {minutes:g} min of wall clock each, or the "
-             f"config's epochs if sooner): VAE {summaries['motion_vae']['fit_seconds'] / 60:.0f} min "
-             f"({summaries['motion_vae']['epochs']} epochs), evaluator "
-             f"{summaries['motion_evaluator']['fit_seconds'] / 60:.0f} min "
-             f"({summaries['motion_evaluator']['epochs']} epochs). Scored on the {len(test)} test motions: one "
+             f"--trainer.max_steps=<steps>` (shipped configs, batch 32): VAE {steps['motion_vae']} steps "
+             f"({summaries['motion_vae']['fit_seconds'] / 60:.0f} min), evaluator {steps['motion_evaluator']} steps "
+             f"({summaries['motion_evaluator']['fit_seconds'] / 60:.0f} min), both denoisers "
+             f"{steps['motion_mamba']} steps each (the same budget of data; their minutes are in the table). "
+             f"Scored on the {len(test)} test motions: one "
              f"generated motion per test caption at that motion's length (DDIM 50 steps, guidance 7.5, seed 0), "
              f"in the embedding space of our motion–text evaluator trained on the training split (not Guo et al.'s "
              f"HumanML3D evaluator, so the numbers are not comparable with the papers'). R-precision in pools of "
@@ -380,7 +379,8 @@ def main() -> None:
     parser.add_argument("--lengths", type=int, nargs="+", default=[256, 1024, 4096], help="frames_throughput")
     parser.add_argument("--cutoff-hz", type=float, default=6.0, help="mocap_quality: low-pass cut-off")
     parser.add_argument("--source", default="procedural", choices=["procedural", "cmu"], help="evaluation: data")
-    parser.add_argument("--train-minutes", type=float, default=20.0, help="evaluation: wall clock per stage")
+    parser.add_argument("--train-steps", type=int, nargs=3, default=[1000, 1500, 1500],
+                        metavar=("VAE", "EVALUATOR", "DENOISERS"), help="evaluation: optimiser steps per stage")
     parser.add_argument("--runs", type=Path, default=Path("runs/motion_benchmark"), help="evaluation: run folders")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -392,7 +392,10 @@ def main() -> None:
         elif section == "aits":
             text, figures = section_aits(args.threads, args.batches, args.repeats)
         elif section == "evaluation":
-            text, figures = section_evaluation(args.source, args.train_minutes, args.threads, args.runs)
+            vae, evaluator, denoisers = args.train_steps
+            steps = {"motion_vae": vae, "motion_evaluator": evaluator, "motion_mamba": denoisers,
+                     "mld_baseline": denoisers}
+            text, figures = section_evaluation(args.source, steps, args.threads, args.runs)
         else:
             text, figures = section_frames_throughput(args.threads, args.lengths)
         name = f"{section}_{args.source}" if section == "evaluation" else section
