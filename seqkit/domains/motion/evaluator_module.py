@@ -58,6 +58,10 @@ class MotionTextEvaluatorModule(L.LightningModule):
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         text, motion = self._embed_batch(batch)
+        captions = batch["captions"]
+        same = torch.tensor([[a == b for b in captions] for a in captions], device=text.device)
+        self.log("val_loss", self.evaluator.contrastive_loss(text, motion, same), prog_bar=True,
+                 batch_size=len(captions))
         self._val.append((text.float().cpu().numpy(), motion.float().cpu().numpy()))
 
     def on_validation_epoch_end(self) -> None:

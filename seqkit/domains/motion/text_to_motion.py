@@ -57,6 +57,8 @@ class TextToMotion(L.LightningModule):
         denoiser_options: extra constructor arguments of the denoiser (``n_blocks``, ``d_state``, ...).
         vocabulary: caption words (linked from the data module; kept in the checkpoint).
         text_layers: backbone spec of the caption encoder.
+        precomputed_text: condition on precomputed caption embeddings (``text_dim`` wide, from any encoder, given
+            by the data as ``text_embedding``) instead of training a caption encoder.
         cond_drop: probability of training with the null caption.
         guidance_scale, n_inference_steps, eta: sampling.
     """
@@ -64,6 +66,7 @@ class TextToMotion(L.LightningModule):
     def __init__(self, space: str = "latent", denoiser: str = "motion_mamba", vae_checkpoint: str | None = None,
                  d_model: int = 256, denoiser_options: dict[str, Any] | None = None,
                  vocabulary: list[str] | None = None, text_dim: int = 256, text_layers: str = "attention*2",
+                 precomputed_text: bool = False,
                  max_caption_tokens: int = 32, cond_drop: float = 0.1, guidance_scale: float = 7.5,
                  n_inference_steps: int = 50, eta: float = 0.0, n_train_steps: int = 1000,
                  beta_schedule: str = "scaled_linear", lr: float = 1e-4, weight_decay: float = 0.0,
@@ -91,7 +94,7 @@ class TextToMotion(L.LightningModule):
             token_dim, n_tokens = d_feat, None
         self.statistics = FeatureStatistics(feature_mean, feature_std, d_feat)
         self.vocabulary = CaptionVocabulary(vocabulary or [])
-        self.caption_encoder = CaptionEncoder(len(self.vocabulary), text_dim, text_layers)
+        self.caption_encoder = None if precomputed_text else CaptionEncoder(len(self.vocabulary), text_dim, text_layers)
         self.null_text = nn.Parameter(torch.zeros(text_dim))
         options = dict(denoiser_options or {})
         self.denoiser = DENOISERS[denoiser](d_in=token_dim, d_model=d_model, text_dim=text_dim, n_tokens=n_tokens,
@@ -108,12 +111,18 @@ class TextToMotion(L.LightningModule):
 
     # ---- conditioning -------------------------------------------------------------------------------------
     def encode_captions(self, captions: Sequence[str]) -> Tensor:
+        if self.caption_encoder is None:
+            raise ValueError("this model reads precomputed caption embeddings (precomputed_text=true): give them "
+                             "with --data.init_args.prompt_embeddings=FILE.npy")
         ids = self.vocabulary.batch(captions, self.hparams.max_caption_tokens).to(self.device)
         return self.caption_encoder(ids)  # (B, text_dim)
 
     def _text(self, batch: dict[str, Any]) -> Tensor:
-        if "text_embedding" in batch:
-            return batch["text_embedding"]
+        if self.caption_encoder is None:
+            if "text_embedding" not in batch:
+                raise ValueError("precomputed_text=true but the data gives no caption embeddings "
+                                 "(--data.init_args.text_embeddings=FOLDER)")
+            return batch["text_embedding"].to(self.null_text.dtype)
         return self.caption_encoder(batch["caption_ids"])
 
     # ---- training -----------------------------------------------------------------------------------------
