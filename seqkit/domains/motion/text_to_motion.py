@@ -9,6 +9,7 @@ null embedding) so that sampling can use classifier-free guidance (DDIM, 50 step
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,15 @@ from seqkit.optim import adamw_warmup_cosine
 DENOISERS = {"motion_mamba": MotionMambaDenoiser, "transformer": SkipTransformerDenoiser}
 
 
+VAE_KEYS = ("d_feat", "d_model", "n_latent", "layers", "mixer_options", "mlp_ratio", "dropout")
+
+
+def build_vae(config: dict[str, Any]) -> MotionVAE:
+    """An (untrained) VAE of the shape a ``vae_config`` describes."""
+    return MotionVAE(config["d_feat"], config["d_model"], config["n_latent"], config["layers"],
+                     config.get("mixer_options"), config.get("mlp_ratio", 4.0), config.get("dropout", 0.1))
+
+
 def load_vae(path: str) -> tuple[MotionVAE, dict[str, Any]]:
     """The VAE of a ``MotionVAEModule`` checkpoint (weights only, no pickle) and that module's hyperparameters."""
     try:
@@ -39,8 +49,7 @@ def load_vae(path: str) -> tuple[MotionVAE, dict[str, Any]]:
     hp = dict(ckpt.get("hyper_parameters", {}))
     if "n_latent" not in hp:
         raise ValueError(f"{path}: not a motion VAE checkpoint (no n_latent hyperparameter)")
-    vae = MotionVAE(hp["d_feat"], hp["d_model"], hp["n_latent"], hp["layers"], hp.get("mixer_options"),
-                    hp.get("mlp_ratio", 4.0), hp.get("dropout", 0.1))
+    vae = build_vae(hp)
     state = {k.removeprefix("vae."): v for k, v in ckpt["state_dict"].items() if k.startswith("vae.")}
     vae.load_state_dict(state)
     hp["feature_mean_tensor"] = ckpt["state_dict"].get("statistics.mean")
@@ -53,6 +62,8 @@ class TextToMotion(L.LightningModule):
 
     Args:
         space: "latent" (needs ``vae_checkpoint``) or "frames".
+        vae_config: the VAE's shape, recorded in this module's checkpoint when it is trained, so that the module can
+            be rebuilt (its VAE weights are in its own state dict) where ``vae_checkpoint`` no longer exists.
         denoiser: "motion_mamba" or "transformer" (the MLD-like baseline).
         denoiser_options: extra constructor arguments of the denoiser (``n_blocks``, ``d_state``, ...).
         vocabulary: caption words (linked from the data module; kept in the checkpoint).
@@ -64,7 +75,8 @@ class TextToMotion(L.LightningModule):
     """
 
     def __init__(self, space: str = "latent", denoiser: str = "motion_mamba", vae_checkpoint: str | None = None,
-                 d_model: int = 256, denoiser_options: dict[str, Any] | None = None,
+                 vae_config: dict[str, Any] | None = None, d_model: int = 256,
+                 denoiser_options: dict[str, Any] | None = None,
                  vocabulary: list[str] | None = None, text_dim: int = 256, text_layers: str = "attention*2",
                  precomputed_text: bool = False,
                  max_caption_tokens: int = 32, cond_drop: float = 0.1, guidance_scale: float = 7.5,
@@ -80,15 +92,20 @@ class TextToMotion(L.LightningModule):
             raise ValueError(f"unknown denoiser {denoiser!r}; choose from {', '.join(DENOISERS)}")
         self.vae: MotionVAE | None = None
         if space == "latent":
-            if not vae_checkpoint:
+            if vae_config is not None and not (vae_checkpoint and os.path.exists(vae_checkpoint)):
+                self.vae = build_vae(vae_config)  # a saved module: its own state dict holds the VAE's weights
+            elif not vae_checkpoint:
                 raise ValueError("space='latent' needs --model.init_args.vae_checkpoint (a motion VAE checkpoint)")
-            self.vae, vae_hp = load_vae(vae_checkpoint)
+            else:
+                self.vae, vae_hp = load_vae(vae_checkpoint)
+                if vae_hp["d_feat"] != d_feat:
+                    raise ValueError(f"{vae_checkpoint}: the VAE reads {vae_hp['d_feat']} features, the data has "
+                                     f"{d_feat}")
+                if vae_hp["feature_mean_tensor"] is not None:  # the VAE's own normalisation wins
+                    feature_mean = vae_hp["feature_mean_tensor"].tolist()
+                    feature_std = vae_hp["feature_std_tensor"].tolist()
+                self.hparams["vae_config"] = {k: vae_hp[k] for k in VAE_KEYS if k in vae_hp}
             self.vae.requires_grad_(False).eval()
-            if vae_hp["d_feat"] != d_feat:
-                raise ValueError(f"{vae_checkpoint}: the VAE reads {vae_hp['d_feat']} features, the data has {d_feat}")
-            if vae_hp["feature_mean_tensor"] is not None:  # the VAE's own normalisation wins
-                feature_mean = vae_hp["feature_mean_tensor"].tolist()
-                feature_std = vae_hp["feature_std_tensor"].tolist()
             token_dim, n_tokens = self.vae.d_model, self.vae.n_latent
         else:
             token_dim, n_tokens = d_feat, None
