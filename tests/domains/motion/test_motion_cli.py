@@ -106,3 +106,17 @@ def test_bad_inputs_are_one_line_naming_the_file(trained: Path, tmp_path: Path) 
                     "not_humanml", "not a HumanML3D folder")
     _one_error_line(console(["fit", "-c", "motion_mamba.yaml", *DATA, *QUIET,
                              "--model.init_args.vae_checkpoint=missing/vae.ckpt"], tmp_path), "missing/vae.ckpt")
+
+
+def test_a_saved_denoiser_loads_and_generates_without_its_vae_file(trained: Path, tmp_path: Path) -> None:
+    import seqkit
+
+    ckpt = torch.load(trained / "motion_mamba" / "checkpoints" / "last.ckpt", weights_only=True, map_location="cpu")
+    ckpt["hyper_parameters"]["vae_checkpoint"] = str(tmp_path / "gone" / "vae.ckpt")  # moved to another machine
+    moved = tmp_path / "motion_mamba.ckpt"
+    torch.save(ckpt, moved)
+    model = seqkit.load(moved)
+    assert model.hparams.vae_config["n_latent"] == 2
+    out = model.generate(["a person walks forward"], [40], n_inference_steps=2,
+                         generator=torch.Generator().manual_seed(0))
+    assert out["joints"].shape == (1, 40, 22, 3) and torch.isfinite(out["joints"]).all()
