@@ -8,6 +8,7 @@ assigned by their index.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterable
@@ -50,17 +51,29 @@ def split_of(name: str, val_fraction: float = 0.1, test_fraction: float = 0.1) -
 
 def procedural_records(n: int, seed: int = 0, kinds: list[str] | None = None, min_seconds: float = 2.0,
                        max_seconds: float = 9.8) -> list[MotionRecord]:
-    """``n`` seeded procedural motions through the HumanML3D extractor; every 10th is val, the next test."""
+    """``n`` seeded procedural motions through the HumanML3D extractor; every 10th is val, the next test.
+
+    Kept for the process (the same arguments give the same motions), so that a second data module, or a
+    ``validate`` after ``fit`` in one session, does not generate them again. Treat the records as read-only.
+    """
+    return list(_procedural_records(n, seed, tuple(kinds) if kinds else None, min_seconds, max_seconds))
+
+
+@functools.lru_cache(maxsize=4)
+def _procedural_records(n: int, seed: int, kinds: tuple[str, ...] | None, min_seconds: float,
+                        max_seconds: float) -> tuple[MotionRecord, ...]:
     from seqkit.domains.motion.procedural import procedural_dataset
 
-    motions = procedural_dataset(n, seed=seed, kinds=kinds, min_seconds=min_seconds, max_seconds=max_seconds)
+    motions = procedural_dataset(n, seed=seed, kinds=list(kinds) if kinds else None, min_seconds=min_seconds,
+                                 max_seconds=max_seconds)
     records = []
     for i, m in enumerate(motions):
         features = extract_features(np.asarray(m.joints, dtype=np.float64)).astype(np.float32)
         split = "val" if i % 10 == 8 else "test" if i % 10 == 9 else "train"
+        features.setflags(write=False)
         records.append(MotionRecord(f"procedural_{seed}_{i:05d}", features, [m.caption], split,
                                     meta={"kind": m.kind}))
-    return records
+    return tuple(records)
 
 
 def windows(n_frames: int, max_frames: int = MAX_FRAMES, min_frames: int = MIN_FRAMES) -> list[tuple[int, int]]:
