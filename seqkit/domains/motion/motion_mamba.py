@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqkit.diffusion.timestep_embedding import TimestepEmbedding
+from seqkit.domains.motion.token_denoiser import TokenDenoiser
 from seqkit.mixers import Mamba2, build_mixer
 
 
@@ -135,7 +135,7 @@ class AttentionBlock(nn.Module):
         return x + self.drop(self.mlp(self.norm2(x)))
 
 
-class MotionMambaDenoiser(nn.Module):
+class MotionMambaDenoiser(TokenDenoiser):
     """ε̂(x_t, t, text) over motion tokens (B, L, d_in): latent tokens (L = n_latent) or frames (L varies).
 
     Args:
@@ -153,14 +153,9 @@ class MotionMambaDenoiser(nn.Module):
                  n_tokens: int | None = 2, d_state: int = 16, head_dim: int = 32, bsm_width: int = 16,
                  n_heads: int = 4, dropout: float = 0.0, middle: str = "attention",
                  middle_options: dict | None = None) -> None:
-        super().__init__()
-        self.n_cond = 2  # diffusion-step token, text token
+        super().__init__(d_in, d_model, text_dim, n_tokens)
         fold = "tokens" if n_tokens else "frames"
         seq_tokens = n_tokens + self.n_cond if n_tokens else None
-        self.n_tokens = n_tokens
-        self.input = nn.Linear(d_in, d_model)
-        self.time = TimestepEmbedding(d_model)
-        self.text = nn.Linear(text_dim, d_model)
         self.position = nn.Parameter(torch.zeros(1, seq_tokens or 1, d_model)) if n_tokens else None
         enc_k, dec_k = htm_schedule(n_blocks)
         args = dict(n_tokens=seq_tokens, fold=fold, d_state=d_state, head_dim=head_dim, bsm_width=bsm_width,
@@ -169,24 +164,12 @@ class MotionMambaDenoiser(nn.Module):
         self.middle = AttentionBlock(d_model, n_heads, dropout, middle, middle_options)
         self.skips = nn.ModuleList(nn.Linear(2 * d_model, d_model) for _ in dec_k)
         self.decoder = nn.ModuleList(MotionMambaBlock(d_model, k, **args) for k in dec_k)
-        self.norm = nn.LayerNorm(d_model)
-        self.output = nn.Linear(d_model, d_in)
-        nn.init.zeros_(self.output.weight)
-        nn.init.zeros_(self.output.bias)
 
     def forward(self, x: Tensor, t: Tensor, text: Tensor, padding: Tensor | None = None) -> Tensor:
         """x (B, L, d_in), t (B,), text (B, text_dim), padding (B, L) bool True at padded frames → ε̂ (B, L, d_in)."""
-        b, length, _ = x.shape
-        if self.n_tokens and length != self.n_tokens:
-            raise ValueError(f"this denoiser was built for {self.n_tokens} motion tokens, got {length}")
-        cond = torch.stack([self.time(t), self.text(text)], dim=1)  # (B, 2, d_model)
-        h = torch.cat([cond, self.input(x)], dim=1)  # (B, 2 + L, d_model)
+        h, segment_ids = self.tokens(x, t, text, padding)  # (B, 2 + L, d_model)
         if self.position is not None:
             h = h + self.position
-        segment_ids = None
-        if padding is not None:  # padded frames form their own segment: real tokens never read them
-            segment_ids = torch.cat([torch.zeros(b, self.n_cond, dtype=torch.long, device=x.device),
-                                     padding.long()], dim=1)
         skips = []
         for block in self.encoder:
             h = block(h, segment_ids)
@@ -194,4 +177,4 @@ class MotionMambaDenoiser(nn.Module):
         h = self.middle(h, segment_ids)
         for block, skip, merge in zip(self.decoder, reversed(skips), self.skips, strict=True):
             h = block(merge(torch.cat([h, skip], dim=-1)), segment_ids)
-        return self.output(self.norm(h[:, self.n_cond:]))  # (B, L, d_in)
+        return self.head(h)  # (B, L, d_in)

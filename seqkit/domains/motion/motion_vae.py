@@ -17,13 +17,7 @@ from torch import Tensor, nn
 
 from seqkit.backbone import Backbone
 from seqkit.diffusion.timestep_embedding import sinusoidal_features
-
-
-def padding_segments(n_prefix: int, padding: Tensor | None, batch: int, device: torch.device) -> Tensor | None:
-    """Segment ids (B, n_prefix + L): 0 for the prefix tokens and real frames, 1 for padded frames."""
-    if padding is None:
-        return None
-    return torch.cat([torch.zeros(batch, n_prefix, dtype=torch.long, device=device), padding.long()], dim=1)
+from seqkit.domains.motion.token_denoiser import padding_segments
 
 
 class MotionVAE(nn.Module):

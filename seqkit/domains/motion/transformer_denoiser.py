@@ -12,20 +12,15 @@ import torch
 from torch import Tensor, nn
 
 from seqkit.backbone import Block
-from seqkit.diffusion.timestep_embedding import TimestepEmbedding
+from seqkit.domains.motion.token_denoiser import TokenDenoiser
 
 
-class SkipTransformerDenoiser(nn.Module):
+class SkipTransformerDenoiser(TokenDenoiser):
     """ε̂(x_t, t, text) over motion tokens (B, L, d_in) with full bidirectional attention."""
 
     def __init__(self, d_in: int = 256, d_model: int = 256, n_blocks: int = 4, text_dim: int = 256,
                  n_tokens: int | None = 2, n_heads: int = 4, ff_ratio: float = 4.0, dropout: float = 0.0) -> None:
-        super().__init__()
-        self.n_cond = 2
-        self.n_tokens = n_tokens
-        self.input = nn.Linear(d_in, d_model)
-        self.time = TimestepEmbedding(d_model)
-        self.text = nn.Linear(text_dim, d_model)
+        super().__init__(d_in, d_model, text_dim, n_tokens)
         options = {"attention": {"n_heads": n_heads}}
 
         def block() -> Block:
@@ -35,22 +30,10 @@ class SkipTransformerDenoiser(nn.Module):
         self.middle = block()
         self.skips = nn.ModuleList(nn.Linear(2 * d_model, d_model) for _ in range(n_blocks))
         self.decoder = nn.ModuleList(block() for _ in range(n_blocks))
-        self.norm = nn.LayerNorm(d_model)
-        self.output = nn.Linear(d_model, d_in)
-        nn.init.zeros_(self.output.weight)
-        nn.init.zeros_(self.output.bias)
 
     def forward(self, x: Tensor, t: Tensor, text: Tensor, padding: Tensor | None = None) -> Tensor:
         """x (B, L, d_in), t (B,), text (B, text_dim), padding (B, L) bool → ε̂ (B, L, d_in)."""
-        b, length, _ = x.shape
-        if self.n_tokens and length != self.n_tokens:
-            raise ValueError(f"this denoiser was built for {self.n_tokens} motion tokens, got {length}")
-        cond = torch.stack([self.time(t), self.text(text)], dim=1)  # (B, 2, d_model)
-        h = torch.cat([cond, self.input(x)], dim=1)  # (B, 2 + L, d_model)
-        segment_ids = None
-        if padding is not None:
-            segment_ids = torch.cat([torch.zeros(b, self.n_cond, dtype=torch.long, device=x.device),
-                                     padding.long()], dim=1)
+        h, segment_ids = self.tokens(x, t, text, padding)  # (B, 2 + L, d_model)
         skips = []
         for block in self.encoder:
             h = block(h, segment_ids=segment_ids, causal=False)
@@ -58,4 +41,4 @@ class SkipTransformerDenoiser(nn.Module):
         h = self.middle(h, segment_ids=segment_ids, causal=False)
         for block, skip, merge in zip(self.decoder, reversed(skips), self.skips, strict=True):
             h = block(merge(torch.cat([h, skip], dim=-1)), segment_ids=segment_ids, causal=False)
-        return self.output(self.norm(h[:, self.n_cond:]))  # (B, L, d_in)
+        return self.head(h)  # (B, L, d_in)
