@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from seqkit.atomic_io import atomic_write
+from seqkit.hardware import cpu_model
 
 REPO = Path(__file__).resolve().parents[1]
 TRAILER = "Figures-unchanged:"
@@ -42,17 +43,6 @@ def git(*args: str, repo: Path = REPO) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout if out.returncode == 0 else None
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _gpu_name() -> str | None:
@@ -91,7 +81,7 @@ def collect(measures: Sequence[str], argv: Sequence[str] | None = None, repo: Pa
         "dirty_paths": dirty_paths,
         "measures": list(measures),
         "command": "python " + shlex.join(argv),
-        "machine": {"platform": platform.platform(), "cpu": _cpu_model(), "cores": os.cpu_count(),
+        "machine": {"platform": platform.platform(), "cpu": cpu_model(), "cores": os.cpu_count(),
                     "gpu": _gpu_name()},
         "software": {"python": platform.python_version(), "torch": _version("torch"), "triton": _version("triton"),
                      "lightning": _version("lightning")},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import platform
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter, Callback
 
 from seqkit.atomic_io import atomic_write
+from seqkit.hardware import cpu_model
 
 
 class FiniteLossGuard(Callback):
@@ -193,7 +193,7 @@ class RunSummary(Callback):
         device = pl_module.device
         return {"fit_seconds": round(self._earlier_seconds + running, 3),
                 "accelerator": type(trainer.accelerator).__name__.removesuffix("Accelerator").lower(),
-                "device": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_model(),
+                "device": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
                 "threads": torch.get_num_threads(), "precision": str(trainer.precision),
                 "epochs": epochs, "global_step": trainer.global_step}
 
@@ -210,14 +210,6 @@ class RunSummary(Callback):
             text = json.dumps(self.summary(trainer, pl_module, trainer.fit_loop.epoch_progress.current.completed),
                               indent=1) + "\n"
             atomic_write(path, lambda fh: fh.write(text.encode()))
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            return next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "CPU")
-    except OSError:
-        return platform.processor() or "CPU"
 
 
 def _to_numpy(value: Any) -> np.ndarray:

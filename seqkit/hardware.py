@@ -9,6 +9,7 @@ everywhere else, and the run logs which one it chose and why.
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,22 +18,32 @@ import torch
 from lightning.fabric.connector import _PRECISION_INPUT
 from lightning.pytorch.utilities import rank_zero_info
 
-__all__ = ["AUTO_PRECISION", "AutoPrecisionTrainer", "choose_precision", "cpu_flags"]
+__all__ = ["AUTO_PRECISION", "AutoPrecisionTrainer", "choose_precision", "cpu_flags", "cpu_model"]
 
 AUTO_PRECISION = "auto"
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo names of native bf16 dot products / tiles
 
 
-def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> set[str]:
-    """The CPU feature flags the kernel reports (Linux ``/proc/cpuinfo``); empty where it cannot be read."""
+def _cpuinfo_field(name: str, cpuinfo: str | Path = "/proc/cpuinfo") -> str | None:
+    """The first value of a ``/proc/cpuinfo`` field (Linux); None where it cannot be read."""
     try:
         with open(cpuinfo, encoding="ascii", errors="replace") as fh:
             for line in fh:
-                if line.startswith("flags"):
-                    return set(line.partition(":")[2].split())
+                if line.startswith(name):
+                    return line.partition(":")[2].strip()
     except OSError:
         pass
-    return set()
+    return None
+
+
+def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> set[str]:
+    """The CPU feature flags the kernel reports (Linux ``/proc/cpuinfo``); empty where it cannot be read."""
+    return set((_cpuinfo_field("flags", cpuinfo) or "").split())
+
+
+def cpu_model(cpuinfo: str | Path = "/proc/cpuinfo") -> str:
+    """The CPU's model name, for run records and benchmark reports (``platform`` where /proc is missing)."""
+    return _cpuinfo_field("model name", cpuinfo) or platform.processor() or platform.machine() or "CPU"
 
 
 def _device_kind(accelerator: Any) -> str:
