@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 TABLE_FORMATS = ("csv", "parquet")
@@ -56,6 +57,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             os.unlink(tmp)
         raise
     return path
+
+
+def save_npy(path: str | os.PathLike, array: np.ndarray) -> Path:
+    """Atomically write ``array`` as a ``.npy`` file (no pickled objects)."""
+    return atomic_write(path, lambda fh: np.save(fh, np.asarray(array), allow_pickle=False))
 
 
 def write_table(frame: pd.DataFrame, path: Path, fmt: str = "csv") -> Path:

@@ -9,7 +9,6 @@ metres, whose presence marks the sample done: a rerun of ``predict`` skips finis
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,10 @@ import numpy as np
 import pandas as pd
 from lightning.pytorch.callbacks import Callback
 
-from seqkit.atomic_io import atomic_write
+from seqkit.atomic_io import atomic_write, save_npy
 from seqkit.domains.motion.body_joints import SMPL22_NAMES, SMPL22_PARENTS, T2M_FPS
-from seqkit.domains.motion.bvh import joints_to_bvh, write_bvh
+from seqkit.domains.motion.bvh import joints_to_bvh
 from seqkit.domains.motion.render import save_gif, save_mp4
-
-
-def save_npy(path: Path, array: np.ndarray) -> Path:
-    buf = io.BytesIO()
-    np.save(buf, array)
-    return atomic_write(path, lambda fh: fh.write(buf.getvalue()))
 
 
 class MotionWriter(Callback):
@@ -66,8 +59,7 @@ class MotionWriter(Callback):
         if self.mp4:
             save_mp4(directory / f"{name}.mp4", joints, T2M_FPS, caption)
         if self.bvh:
-            clip = joints_to_bvh(joints, SMPL22_PARENTS, list(SMPL22_NAMES), 1.0 / T2M_FPS)
-            write_bvh(directory / f"{name}.bvh", clip.skeleton, clip.motion, clip.frame_time)
+            joints_to_bvh(joints, SMPL22_PARENTS, list(SMPL22_NAMES), 1.0 / T2M_FPS, directory / f"{name}.bvh")
         save_npy(directory / f"{name}.npy", joints.astype(np.float32))  # last: marks the sample done
 
     def on_predict_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,

@@ -13,7 +13,6 @@ contacts with its mean of about 0.85 give (``sqrt(p(1-p))`` ≈ 0.35); divided b
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from seqkit.atomic_io import atomic_write
+from seqkit.atomic_io import save_npy
 from seqkit.domains.motion.errors import MotionFormatError
 from seqkit.domains.motion.humanml_features import HUMANML3D, FeatureLayout, layout_for_dim
 
@@ -48,13 +47,6 @@ def _read_vector(path: Path, dim: int | None) -> np.ndarray:
     if bad.size:
         raise MotionFormatError(path, f"value {int(bad[0])}", f"{bad.size} NaN/inf value(s)")
     return arr.astype(np.float64)
-
-
-def _save_vector(path: Path, values: np.ndarray, dtype: Any) -> Path:
-    buf = io.BytesIO()
-    np.save(buf, values.astype(dtype))
-    data = buf.getvalue()
-    return atomic_write(path, lambda fh: fh.write(data))
 
 
 class FeatureNormalizer:
@@ -112,7 +104,7 @@ class FeatureNormalizer:
         mean_path = Path(mean_path)
         if std_path is None:
             mean_path, std_path = mean_path / MEAN_FILE, mean_path / STD_FILE
-        return _save_vector(mean_path, self.mean, dtype), _save_vector(Path(std_path), self.std, dtype)
+        return save_npy(mean_path, self.mean.astype(dtype)), save_npy(Path(std_path), self.std.astype(dtype))
 
     # ------------------------------------------------------------------------------------------ fitting
 
