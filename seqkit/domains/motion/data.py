@@ -21,7 +21,6 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from seqkit.data.data_path import resolve_data_path
-from seqkit.domains.motion.body_joints import T2M_FPS
 from seqkit.domains.motion.errors import MotionFormatError
 from seqkit.domains.motion.humanml_features import HUMANML3D
 from seqkit.domains.motion.normalization import FeatureNormalizer
@@ -162,10 +161,15 @@ class MotionDataModule(L.LightningDataModule):
         return self._normalizer
 
     @property
-    def vocabulary(self) -> list[str]:
+    def caption_vocabulary(self) -> CaptionVocabulary:
+        """The words of the training captions, built once."""
         if self._vocabulary is None:
             self._vocabulary = CaptionVocabulary.build(c for r in self.split("train") for c in r.captions)
-        return self._vocabulary.to_plain()["words"]
+        return self._vocabulary
+
+    @property
+    def vocabulary(self) -> list[str]:
+        return self.caption_vocabulary.to_plain()["words"]
 
     @property
     def feature_mean(self) -> list[float]:
@@ -208,7 +212,7 @@ class MotionDataModule(L.LightningDataModule):
 
     # ---- loaders ----------------------------------------------------------------------------------------
     def _loader(self, split: str, train: bool) -> DataLoader:
-        vocab = CaptionVocabulary(self.vocabulary)
+        vocab = self.caption_vocabulary
         records = self.split(split)
         if not records:
             raise MotionFormatError(self.path or self.source, None, f"the {split} split is empty")
@@ -242,7 +246,3 @@ class MotionDataModule(L.LightningDataModule):
                                     f"{len(prompts)} prompts")
         dataset = PromptDataset(prompts, self.default_frames, self.repeats, embeddings)
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=False, collate_fn=collate_prompts)
-
-    @property
-    def fps(self) -> float:
-        return T2M_FPS

@@ -42,26 +42,25 @@ class MotionTextEvaluatorModule(L.LightningModule):
         """Un-normalised features (B, L, F) → (B, d_embed)."""
         return self.evaluator.motion(self.statistics.normalize(features.to(self.device)), lengths.to(self.device))
 
-    def _embed_batch(self, batch: dict[str, Any]) -> tuple[Tensor, Tensor]:
-        return self.evaluator.text(batch["caption_ids"]), self.evaluator.motion(batch["features"], batch["lengths"])
-
-    def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
-        text, motion = self._embed_batch(batch)
+    def _contrastive(self, batch: dict[str, Any]) -> tuple[Tensor, Tensor, Tensor]:
+        """The batch's contrastive loss (identical captions are not negatives of each other) and its embeddings."""
+        text = self.evaluator.text(batch["caption_ids"])
+        motion = self.evaluator.motion(batch["features"], batch["lengths"])
         captions = batch["captions"]
         same = torch.tensor([[a == b for b in captions] for a in captions], device=text.device)
-        loss = self.evaluator.contrastive_loss(text, motion, same)
-        self.log("train_loss", loss, prog_bar=True, batch_size=len(captions))
+        return self.evaluator.contrastive_loss(text, motion, same), text, motion
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
+        loss, _, _ = self._contrastive(batch)
+        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["captions"]))
         return loss
 
     def on_validation_epoch_start(self) -> None:
         self._val = []
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        text, motion = self._embed_batch(batch)
-        captions = batch["captions"]
-        same = torch.tensor([[a == b for b in captions] for a in captions], device=text.device)
-        self.log("val_loss", self.evaluator.contrastive_loss(text, motion, same), prog_bar=True,
-                 batch_size=len(captions))
+        loss, text, motion = self._contrastive(batch)
+        self.log("val_loss", loss, prog_bar=True, batch_size=len(batch["captions"]))
         self._val.append((text.float().cpu().numpy(), motion.float().cpu().numpy()))
 
     def on_validation_epoch_end(self) -> None:
