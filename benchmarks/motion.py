@@ -74,7 +74,7 @@ def _machine(threads: int) -> str:
 
 def section_round_trips() -> str:
     from seqkit.domains.motion.body_joints import SMPL22_NAMES, SMPL22_PARENTS
-    from seqkit.domains.motion.bvh import joints_to_bvh, normalise_bone_lengths, read_bvh, write_bvh
+    from seqkit.domains.motion.bvh import joints_to_bvh, normalise_bone_lengths, read_bvh
     from seqkit.domains.motion.forward_kinematics import forward_kinematics
     from seqkit.domains.motion.humanml_features import extract_features, recover_from_ric
     from seqkit.domains.motion.mocap_import import import_mocap
@@ -105,9 +105,8 @@ def section_round_trips() -> str:
 
     with tempfile.TemporaryDirectory() as tmp:
         def bvh_round_trip(positions: np.ndarray) -> float:
-            clip = joints_to_bvh(positions, SMPL22_PARENTS, list(SMPL22_NAMES), 1 / 20)
             path = Path(tmp) / "out.bvh"
-            write_bvh(path, clip.skeleton, clip.motion, clip.frame_time)
+            joints_to_bvh(positions, SMPL22_PARENTS, list(SMPL22_NAMES), 1 / 20, path)
             read = read_bvh(path)
             fk = forward_kinematics(read.skeleton, read.motion).numpy()
             order = [read.skeleton.names.index(n) for n in SMPL22_NAMES]
@@ -161,7 +160,7 @@ def section_mocap_quality(cutoff_hz: float) -> tuple[str, dict]:
     return "\n".join(lines), figures
 
 
-def _tiny_vae_checkpoint(path: Path) -> None:
+def _untrained_vae_checkpoint(path: Path) -> None:
     """An untrained VAE at the shipped size (timing does not depend on the weights)."""
     from seqkit.domains.motion.vae_module import MotionVAEModule
 
@@ -182,7 +181,7 @@ def section_aits(threads: int, batches: list[int], repeats: int) -> tuple[str, d
              "| denoiser | params | batch | s per sample |", "|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         vae = Path(tmp) / "vae.ckpt"
-        _tiny_vae_checkpoint(vae)
+        _untrained_vae_checkpoint(vae)
         for name, options in (("motion_mamba", {"n_blocks": 5, "d_state": 16, "head_dim": 32}),
                               ("transformer", {"n_blocks": 7, "n_heads": 4})):
             model = TextToMotion(space="latent", denoiser=name, vae_checkpoint=str(vae), denoiser_options=options,
