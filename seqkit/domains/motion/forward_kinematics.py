@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from seqkit.domains.motion.skeleton import MocapClip, Skeleton
+from seqkit.domains.motion.skeleton import Skeleton
 
 AXES = {"X": 0, "Y": 1, "Z": 2}
 
@@ -114,8 +114,3 @@ def end_site_positions(skeleton: Skeleton, positions: torch.Tensor, rotations: t
         off = torch.as_tensor(offset, dtype=positions.dtype)
         out[j] = positions[:, j] + rotations[:, j] @ off
     return out
-
-
-def clip_positions(clip: MocapClip) -> torch.Tensor:
-    """Joint positions (T, J, 3), float64, in the clip's file units."""
-    return forward_kinematics(clip.skeleton, clip.motion)

@@ -43,10 +43,6 @@ class ImportedMotion:
     dropped_tpose: int
     smoothing_hz: float | None
 
-    @property
-    def seconds(self) -> float:
-        return self.joints.shape[0] / self.fps
-
 
 @dataclass
 class ImportReport:

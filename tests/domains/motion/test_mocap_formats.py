@@ -612,21 +612,16 @@ def _bad_asf(tmp_path: Path, old: str, new: str) -> Path:
     return write(tmp_path, text.replace(old, new, 1), "bad.asf")
 
 
-def test_malformed_asf_files_name_the_line(tmp_path: Path) -> None:
-    path = _bad_asf(tmp_path, ":hierarchy\n  begin\n    root a\n    a b\n    b c\n  end\n", "")
-    with pytest.raises(MotionFormatError, match=rf"^{re.escape(str(path))}: line 38: no :hierarchy section"):
-        read_asf(path)
-    path = _bad_asf(tmp_path, "    name b\n", "")
-    with pytest.raises(MotionFormatError, match=rf"^{re.escape(str(path))}: line 21: bone has no name"):
-        read_asf(path)
-    path = _bad_asf(tmp_path, "    b c\n", "    b z\n")
-    with pytest.raises(MotionFormatError, match=r"bad.asf: line 43: unknown bone 'z' in :hierarchy"):
-        read_asf(path)
-    path = _bad_asf(tmp_path, "    b c\n", "")
-    with pytest.raises(MotionFormatError, match=r"bad.asf: line 32: bone 'c' is not in :hierarchy"):
-        read_asf(path)
-    path = _bad_asf(tmp_path, "    dof rx ry rz", "    dof rx ty")
-    with pytest.raises(MotionFormatError, match=r"bad.asf: line 27: bone 'b': dof 'ty' .* not supported"):
+@pytest.mark.parametrize("old,new,pattern", [
+    (":hierarchy\n  begin\n    root a\n    a b\n    b c\n  end\n", "", "line 38: no :hierarchy section"),
+    ("    name b\n", "", "line 21: bone has no name"),
+    ("    b c\n", "    b z\n", "line 43: unknown bone 'z' in :hierarchy"),
+    ("    b c\n", "", "line 32: bone 'c' is not in :hierarchy"),
+    ("    dof rx ry rz", "    dof rx ty", "line 27: bone 'b': dof 'ty' .* not supported"),
+])
+def test_malformed_asf_files_name_the_line(tmp_path: Path, old: str, new: str, pattern: str) -> None:
+    path = _bad_asf(tmp_path, old, new)
+    with pytest.raises(MotionFormatError, match=rf"^{re.escape(str(path))}: {pattern}"):
         read_asf(path)
 
 
