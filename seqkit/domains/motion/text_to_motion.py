@@ -119,6 +119,7 @@ class TextToMotion(L.LightningModule):
         self.schedule = NoiseSchedule(n_train_steps, kind=beta_schedule)
         # latents are scaled to unit variance (as latent diffusion does); 0 until the first training batch
         self.register_buffer("latent_scale", torch.zeros(()))
+        self._latent_scale_set = False  # read from the buffer once (a loaded checkpoint has it), not every step
 
     def train(self, mode: bool = True) -> TextToMotion:
         super().train(mode)
@@ -150,8 +151,10 @@ class TextToMotion(L.LightningModule):
         with torch.no_grad():
             mu, logvar = self.vae.encode(batch["features"], batch["padding"])
             z = self.vae.reparameterize(mu, logvar)
-            if self.latent_scale == 0:
-                self.latent_scale.fill_(1.0 / z.std().clamp(min=1e-4).item())
+            if not self._latent_scale_set:
+                if self.latent_scale == 0:
+                    self.latent_scale.fill_(1.0 / z.std().clamp(min=1e-4).item())
+                self._latent_scale_set = True
         return z * self.latent_scale, None
 
     def _diffusion_loss(self, batch: dict[str, Any], drop: float) -> Tensor:
