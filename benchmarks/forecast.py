@@ -49,10 +49,7 @@ FACTOR = {48: 3, 96: 5, 720: 5}  # the paper's scripts: factor 3 for M-24 (seq 4
 ENCODERS = {"probsparse": ("Informer (ProbSparse)", {}),
             "full": ("Informer† (full attention)", {"encoder_mixer": "full", "decoder_attn": "full"}),
             "mamba2": ("Mamba-2 encoder", {"encoder_mixer": "mamba2", "mixer_options": {"bidirectional": True}})}
-# External reference, not measured by this script: the original Informer code
-# (https://github.com/zhouhaoyi/Informer2020 at commit 29f2a73, with np.Inf -> np.inf for NumPy 2) trained on
-# ETTh1 with the paper's M-24 script (seq 48, label 48, pred 24, factor 3, batch 32, seed 2021) on a 2-core
-# CPU of this kind with 2 torch threads (torch 2.13 CPU), 2026-11-25: 150 s per epoch of 8,521 windows.
+# External reference, not measured by this script: where it comes from is ORIGINAL_M24, printed with it.
 ORIGINAL_M24_WINDOWS_PER_S = 57
 ORIGINAL_M24 = ("the original Informer code (https://github.com/zhouhaoyi/Informer2020 at 29f2a73, patched only "
                 "np.Inf -> np.inf for NumPy 2), the paper's M-24 script (seq 48, label 48, factor 3, batch 32, "
