@@ -66,6 +66,7 @@ MEASURES = {
                    "seqkit/domains/motion/configs", "seqkit/optim.py"),
 }
 STAGES = ("motion_vae", "motion_evaluator", "motion_mamba", "mld_baseline")
+VAL_EVERY = 50  # evaluation: optimiser steps between validations
 
 
 def _machine(threads: int) -> str:
@@ -260,13 +261,17 @@ def section_frames_throughput(threads: int, lengths: list[int]) -> tuple[str, di
 
 def _fit(stage: str, root: Path, source: str, steps: int, threads: int) -> dict:
     """``seqkit-motion fit -c <stage>.yaml`` for ``steps`` optimiser steps, resumed if a previous run stopped."""
+    if steps % VAL_EVERY:
+        raise SystemExit(f"--train-steps must be multiples of {VAL_EVERY} (the last step must validate and checkpoint)")
     run = root / stage
     summary = run / "run_summary.json"
     if summary.exists():
         return json.loads(summary.read_text())
     cmd = [sys.executable, "-m", "seqkit.domains.motion.cli", "fit", "-c", f"{stage}.yaml",
            f"--trainer.default_root_dir={root}", f"--data.init_args.source={source}",
-           f"--trainer.max_steps={steps}", "--trainer.max_epochs=100000", "--trainer.enable_progress_bar=false"]
+           f"--trainer.max_steps={steps}", "--trainer.max_epochs=100000", "--trainer.enable_progress_bar=false",
+           # validate (and so checkpoint) every 50 optimiser steps, whatever an epoch holds: a CMU epoch is one step
+           "--trainer.check_val_every_n_epoch=null", f"--trainer.val_check_interval={VAL_EVERY}"]
     if stage in ("motion_mamba", "mld_baseline"):
         cmd.append(f"--model.init_args.vae_checkpoint={root / 'motion_vae' / 'checkpoints' / 'last.ckpt'}")
     if (run / "checkpoints" / "last.ckpt").exists():
@@ -344,7 +349,8 @@ def section_evaluation(source: str, steps: dict[str, int], threads: int, runs: P
         print(label, rows[label], flush=True)
     lines = [f"## Text-to-motion on {source} motions: Motion Mamba against the MLD-like baseline", "",
              f"Each stage trained by `seqkit-motion fit -c <stage>.yaml --data.init_args.source={source} "
-             f"--trainer.max_steps=<steps>` (shipped configs, batch 32): VAE {steps['motion_vae']} steps "
+             f"--trainer.max_steps=<steps>` (shipped configs, batch 32, validated every {VAL_EVERY} steps): "
+             f"VAE {steps['motion_vae']} steps "
              f"({summaries['motion_vae']['fit_seconds'] / 60:.0f} min), evaluator {steps['motion_evaluator']} steps "
              f"({summaries['motion_evaluator']['fit_seconds'] / 60:.0f} min), both denoisers "
              f"{steps['motion_mamba']} steps each (the same budget of data; their minutes are in the table). "
