@@ -17,13 +17,13 @@ import lightning as L
 import torch
 from torch import Tensor, nn
 
+from seqkit.caption_encoder import CaptionEncoder, CaptionVocabulary
 from seqkit.diffusion import DDIMSampler, NoiseSchedule, classifier_free_guidance
 from seqkit.domains.motion.feature_statistics import FeatureStatistics
 from seqkit.domains.motion.humanml_features import recover_from_ric
 from seqkit.domains.motion.motion_mamba import MotionMambaDenoiser
 from seqkit.domains.motion.motion_vae import MotionVAE
 from seqkit.domains.motion.motion_writer import MotionWriter
-from seqkit.domains.motion.text_encoder import CaptionEncoder, CaptionVocabulary
 from seqkit.domains.motion.transformer_denoiser import SkipTransformerDenoiser
 from seqkit.domains.motion.vae_module import masked_mse
 from seqkit.optim import adamw_warmup_cosine
