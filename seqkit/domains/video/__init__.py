@@ -11,4 +11,5 @@ from seqkit.lazy_exports import lazy_exports
 __getattr__, __all__ = lazy_exports(__name__, {
     "VideoDataModule": "seqkit.domains.video.data",
     "VideoDiffusion": "seqkit.domains.video.video_diffusion",
+    "AttributeClassifierModule": "seqkit.domains.video.attribute_classifier",
 })

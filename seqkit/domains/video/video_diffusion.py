@@ -1,10 +1,13 @@
 """The short-clip text-to-video diffusion model, and long videos from it.
 
-Training: ε-prediction on clips of W frames (pixels in [-1, 1]) with a caption encoder trained alongside
-(CLIP cannot be downloaded here); captions are replaced by a learned null embedding with probability
-``cond_drop`` so sampling can use classifier-free guidance. Generation: timed prompts → a video of any length
-through a long-video sampler (``method``: Gen-L-Video co-denoising, isolated clips, FreeNoise, FIFO), DDIM with
-η and guidance configurable; ``edit`` inverts a video (DDIM inversion over the same windows) and regenerates it
+Training: v-prediction (Salimans & Ho 2022; ``prediction: eps`` for plain ε) on clips of W frames, pixels in
+[-1, 1]. The samplers get ε̂ = √ᾱ v̂ + √(1 − ᾱ) x_t, whose error vanishes at high noise, where plain
+ε-prediction gives x̂_0 = (x_t − √(1 − ᾱ) ε̂)/√ᾱ errors that DDIM amplifies unless the model is very precise
+(a small CPU-trained one is not: its samples diverged). A caption encoder is trained alongside (CLIP cannot
+be downloaded here); captions are replaced by a learned null embedding with probability ``cond_drop`` so
+sampling can use classifier-free guidance. Generation: timed prompts → a video of any length through a
+long-video sampler (``method``: Gen-L-Video co-denoising, isolated clips, FreeNoise, FIFO), DDIM with η and
+guidance configurable; ``edit`` inverts a video (DDIM inversion over the same windows) and regenerates it
 under new prompts.
 """
 
@@ -47,9 +50,11 @@ class VideoDiffusion(L.LightningModule):
                  weight_decay: float = 0.0, warmup_steps: int = 200, guidance_scale: float = 3.0,
                  n_inference_steps: int = 50, eta: float = 0.0, method: str = "co_denoising",
                  stride: int | None = None, weighting: str = "uniform", condition_mapping: str = "majority",
-                 partitions: int = 4, lookahead: bool = True, window_batch: int = 8) -> None:
+                 partitions: int = 4, lookahead: bool = True, window_batch: int = 8, prediction: str = "v") -> None:
         super().__init__()
         self.save_hyperparameters()
+        if prediction not in ("v", "eps"):
+            raise ValueError(f"prediction must be 'v' or 'eps', got {prediction!r}")
         self.vocabulary = CaptionVocabulary(vocabulary or [])
         self.caption_encoder = CaptionEncoder(len(self.vocabulary), d_model, text_layers)
         self.null_text = nn.Parameter(torch.zeros(d_model))
@@ -73,8 +78,20 @@ class VideoDiffusion(L.LightningModule):
             text = torch.where(dropped[:, None], self.null_text.expand_as(text), text)
         t = torch.randint(0, self.schedule.n_steps, (b,), generator=generator).to(x0.device)
         noise = torch.randn(x0.shape, generator=generator).to(x0.device)
-        eps = self.denoiser(self.schedule.add_noise(x0, noise, t), t, text)
-        return (eps - noise).pow(2).mean()
+        out = self.denoiser(self.schedule.add_noise(x0, noise, t), t, text)
+        if self.hparams.prediction == "eps":
+            return (out - noise).pow(2).mean()
+        a = self.schedule.alpha_bar(t, x0)
+        return (out - (a.sqrt() * noise - (1 - a).sqrt() * x0)).pow(2).mean()
+
+    def predict_eps(self, x: Tensor, t: Tensor, cond: Tensor) -> Tensor:
+        """ε̂ (N, F, C, H, W) at steps t (N,) or per frame (N, F): what the samplers call."""
+        out = self.denoiser(x, t, cond)
+        if self.hparams.prediction == "eps":
+            return out
+        steps = t if t.dim() == 2 else t[:, None].expand(x.shape[:2])
+        a = self.schedule.alpha_bar(steps.reshape(-1), x.flatten(0, 1)).reshape(*x.shape[:2], 1, 1, 1)
+        return a.sqrt() * out + (1 - a).sqrt() * x
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         loss = self._loss(batch, self.hparams.cond_drop)
@@ -122,7 +139,7 @@ class VideoDiffusion(L.LightningModule):
         conditions = self.frame_conditions(prompts, overrides.pop("condition_mapping", None))
         sampler = self.sampler(method, **overrides)
         generator = torch.Generator(device=self.device).manual_seed(seed + 1)
-        x = sampler.sample(self.denoiser, self.noise(length, batch, seed), conditions, generator, progress)
+        x = sampler.sample(self.predict_eps, self.noise(length, batch, seed), conditions, generator, progress)
         return x.clamp(-1, 1)
 
     @torch.no_grad()
@@ -131,7 +148,7 @@ class VideoDiffusion(L.LightningModule):
         """``video`` (B, L, C, H, W) inverted under ``source`` prompts and co-denoised under ``target`` ones."""
         sampler = self.sampler("co_denoising", **overrides)
         generator = torch.Generator(device=self.device).manual_seed(seed + 1)
-        out = edit(sampler, self.denoiser, video.to(self.device), self.frame_conditions(source),
+        out = edit(sampler, self.predict_eps, video.to(self.device), self.frame_conditions(source),
                    self.frame_conditions(target), generator, progress)
         return out.clamp(-1, 1)
 
