@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from seqkit.diffusion.ddim import DDIMSampler, classifier_free_guidance
+from seqkit.diffusion.ddim import DDIMSampler, classifier_free_guidance, gaussian
 from seqkit.diffusion.frame_conditions import FrameConditions
 from seqkit.diffusion.windows import WindowLayout
 
@@ -90,7 +90,7 @@ class CoDenoisingSampler:
         for n, (t, t_prev) in enumerate(steps):
             fresh = None
             if self.ddim.eta > 0:
-                fresh = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+                fresh = gaussian(x.shape, x, generator)
 
             def one_step(crops: Tensor, idx: list[int], t: int = t, t_prev: int = t_prev,
                          fresh: Tensor | None = fresh) -> Tensor:

@@ -17,6 +17,13 @@ from seqkit.diffusion.noise_schedule import NoiseSchedule
 Denoiser = Callable[[Tensor, Tensor], Tensor]  # (x_t, t) → ε̂
 
 
+def gaussian(shape: tuple[int, ...] | torch.Size, like: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """Standard normal noise of ``shape`` on ``like``'s device and dtype, drawn on the generator's own device
+    (a CPU generator then gives the same noise whatever device the model runs on)."""
+    device = generator.device if generator is not None else like.device
+    return torch.randn(tuple(shape), generator=generator, device=device, dtype=like.dtype).to(like.device)
+
+
 def classifier_free_guidance(eps_uncond: Tensor, eps_cond: Tensor, scale: float) -> Tensor:
     """ε = ε_u + s (ε_c − ε_u): s = 1 is the conditional model alone, s = 0 the unconditional one."""
     return eps_uncond + scale * (eps_cond - eps_uncond)
@@ -60,7 +67,7 @@ class DDIMSampler:
         x_prev = a_prev.sqrt() * x0 + direction
         if self.eta > 0:
             if noise is None:
-                noise = torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype)
+                noise = gaussian(x_t.shape, x_t, generator)
             x_prev = x_prev + sigma * noise
         return x_prev
 

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from seqkit.diffusion.co_denoising import ClipDenoiser, Progress, guided_eps
-from seqkit.diffusion.ddim import DDIMSampler
+from seqkit.diffusion.ddim import DDIMSampler, gaussian
 from seqkit.diffusion.frame_conditions import FrameConditions
 
 
@@ -92,7 +92,7 @@ class DiagonalDenoisingSampler:
         def fresh(i: int) -> Tensor:
             if i < length:
                 return noise[:, i]
-            return torch.randn(noise[:, 0].shape, generator=generator, device=noise.device, dtype=noise.dtype)
+            return gaussian(noise[:, 0].shape, noise, generator)
 
         queue = torch.stack([fresh(i) for i in range(q)], dim=1)  # (B, Q, ...)
         total = (q - 1) + length

@@ -27,7 +27,8 @@ def reschedule_noise(noise: Tensor, window: int, stride: int, generator: torch.G
     out = noise.clone()
     for f in range(window, length, stride):
         n = min(stride, length - f)
-        order = torch.randperm(stride, generator=generator)[:n].to(noise.device)
+        order = torch.randperm(stride, generator=generator, device=generator.device if generator is not None else "cpu")
+        order = order[:n].to(noise.device)
         out[:, f:f + n] = out[:, f - window:f - window + stride][:, order]
     return out
 

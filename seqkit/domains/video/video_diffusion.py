@@ -138,7 +138,7 @@ class VideoDiffusion(L.LightningModule):
         length = prompts[-1].end
         conditions = self.frame_conditions(prompts, overrides.pop("condition_mapping", None))
         sampler = self.sampler(method, **overrides)
-        generator = torch.Generator(device=self.device).manual_seed(seed + 1)
+        generator = torch.Generator().manual_seed(seed + 1)  # CPU: the same video on any device
         x = sampler.sample(self.predict_eps, self.noise(length, batch, seed), conditions, generator, progress)
         return x.clamp(-1, 1)
 
@@ -147,7 +147,7 @@ class VideoDiffusion(L.LightningModule):
              progress: Callable[[int, int], None] | None = None, **overrides: Any) -> Tensor:
         """``video`` (B, L, C, H, W) inverted under ``source`` prompts and co-denoised under ``target`` ones."""
         sampler = self.sampler("co_denoising", **overrides)
-        generator = torch.Generator(device=self.device).manual_seed(seed + 1)
+        generator = torch.Generator().manual_seed(seed + 1)
         out = edit(sampler, self.predict_eps, video.to(self.device), self.frame_conditions(source),
                    self.frame_conditions(target), generator, progress)
         return out.clamp(-1, 1)
