@@ -81,17 +81,14 @@ class VideoDiffusion(L.LightningModule):
         out = self.denoiser(self.schedule.add_noise(x0, noise, t), t, text)
         if self.hparams.prediction == "eps":
             return (out - noise).pow(2).mean()
-        a = self.schedule.alpha_bar(t, x0)
-        return (out - (a.sqrt() * noise - (1 - a).sqrt() * x0)).pow(2).mean()
+        return (out - self.schedule.v_target(x0, noise, t)).pow(2).mean()
 
     def predict_eps(self, x: Tensor, t: Tensor, cond: Tensor) -> Tensor:
         """ε̂ (N, F, C, H, W) at steps t (N,) or per frame (N, F): what the samplers call."""
         out = self.denoiser(x, t, cond)
         if self.hparams.prediction == "eps":
             return out
-        steps = t if t.dim() == 2 else t[:, None].expand(x.shape[:2])
-        a = self.schedule.alpha_bar(steps.reshape(-1), x.flatten(0, 1)).reshape(*x.shape[:2], 1, 1, 1)
-        return a.sqrt() * out + (1 - a).sqrt() * x
+        return self.schedule.eps_from_v(x, out, t)
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         loss = self._loss(batch, self.hparams.cond_drop)
