@@ -47,7 +47,7 @@ _IMPORT = ["seqkit/domains/motion/bvh.py", "seqkit/domains/motion/asf_amc.py",
 _FEATURES = ["seqkit/domains/motion/humanml_features.py", "seqkit/domains/motion/rotations.py"]
 _MODELS = ["seqkit/domains/motion/text_to_motion.py", "seqkit/domains/motion/motion_mamba.py",
            "seqkit/domains/motion/transformer_denoiser.py", "seqkit/domains/motion/motion_vae.py",
-           "seqkit/domains/motion/text_encoder.py", "seqkit/diffusion", "seqkit/mixers/mamba2.py",
+           "seqkit/caption_encoder.py", "seqkit/diffusion", "seqkit/mixers/mamba2.py",
            "seqkit/mixers/full_attention.py", "seqkit/mixers/attention_heads.py",
            "seqkit/mixers/sliding_window_attention.py", "seqkit/kernels/window_attention", "seqkit/backbone.py",
            "seqkit/kernels/ssd/__init__.py", "seqkit/kernels/ssd/chunked.py", "seqkit/kernels/backend.py"]

@@ -17,6 +17,13 @@ from seqkit.diffusion.noise_schedule import NoiseSchedule
 Denoiser = Callable[[Tensor, Tensor], Tensor]  # (x_t, t) → ε̂
 
 
+def gaussian(shape: tuple[int, ...] | torch.Size, like: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """Standard normal noise of ``shape`` on ``like``'s device and dtype, drawn on the generator's own device
+    (a CPU generator then gives the same noise whatever device the model runs on)."""
+    device = generator.device if generator is not None else like.device
+    return torch.randn(tuple(shape), generator=generator, device=device, dtype=like.dtype).to(like.device)
+
+
 def classifier_free_guidance(eps_uncond: Tensor, eps_cond: Tensor, scale: float) -> Tensor:
     """ε = ε_u + s (ε_c − ε_u): s = 1 is the conditional model alone, s = 0 the unconditional one."""
     return eps_uncond + scale * (eps_cond - eps_uncond)
@@ -38,17 +45,29 @@ class DDIMSampler:
         ts = [i * stride for i in range(self.n_inference)][::-1]  # "leading" spacing, as diffusers' DDIM
         return [(t, ts[i + 1] if i + 1 < len(ts) else -1) for i, t in enumerate(ts)]
 
-    def step(self, x_t: Tensor, eps: Tensor, t: int, t_prev: int, generator: torch.Generator | None = None) -> Tensor:
-        """x_{t_prev} from x_t and the predicted noise ε̂ (Song et al., eq. 12)."""
+    def step(self, x_t: Tensor, eps: Tensor, t: int, t_prev: int, generator: torch.Generator | None = None,
+             noise: Tensor | None = None) -> Tensor:
+        """x_{t_prev} from x_t and the predicted noise ε̂ (Song et al., eq. 12).
+
+        With η > 0, ``noise`` (else a fresh draw) is the step's fresh noise: samplers that split one sample into
+        overlapping windows pass each window its crop of one draw, so a frame gets the same noise in every window.
+        """
         tt = torch.full((x_t.shape[0],), t, device=x_t.device, dtype=torch.long)
         tp = torch.full_like(tt, t_prev)
-        a_t, a_prev = self.schedule.alpha_bar(tt, x_t), self.schedule.alpha_bar(tp, x_t)
+        return self.step_at(x_t, eps, self.schedule.alpha_bar(tt, x_t), self.schedule.alpha_bar(tp, x_t),
+                            generator, noise)
+
+    def step_at(self, x_t: Tensor, eps: Tensor, a_t: Tensor, a_prev: Tensor,
+                generator: torch.Generator | None = None, noise: Tensor | None = None) -> Tensor:
+        """One DDIM step between noise levels given as ᾱ tensors broadcastable against x_t: (B, 1, …) for one
+        level per sample, or one per frame (diagonal denoising)."""
         x0 = (x_t - (1 - a_t).sqrt() * eps) / a_t.sqrt()
         sigma = self.eta * ((1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)).clamp(min=0).sqrt()
         direction = (1 - a_prev - sigma ** 2).clamp(min=0).sqrt() * eps
         x_prev = a_prev.sqrt() * x0 + direction
         if self.eta > 0:
-            noise = torch.randn(x_t.shape, generator=generator, device=x_t.device, dtype=x_t.dtype)
+            if noise is None:
+                noise = gaussian(x_t.shape, x_t, generator)
             x_prev = x_prev + sigma * noise
         return x_prev
 

@@ -39,9 +39,10 @@ class NoiseSchedule(nn.Module):
         self.register_buffer("alphas_cumprod", torch.cumprod(1 - betas, dim=0).float(), persistent=False)
 
     def alpha_bar(self, t: Tensor, like: Tensor) -> Tensor:
-        """ᾱ_t broadcast against ``like`` (B, ...): t (B,) long; t = -1 means ᾱ = 1 (no noise)."""
+        """ᾱ_t broadcast against ``like`` (B, ...): t (B,) long, or (B, F) for one level per frame of (B, F, ...);
+        t = -1 means ᾱ = 1 (no noise)."""
         a = torch.where(t >= 0, self.alphas_cumprod[t.clamp(min=0)], torch.ones((), device=t.device))
-        return a.to(like.dtype).reshape(-1, *([1] * (like.dim() - 1)))
+        return a.to(like.dtype).reshape(*t.shape, *([1] * (like.dim() - t.dim())))
 
     def add_noise(self, x0: Tensor, noise: Tensor, t: Tensor) -> Tensor:
         """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε."""
@@ -55,6 +56,17 @@ class NoiseSchedule(nn.Module):
     def predict_x0(self, x_t: Tensor, eps: Tensor, t: Tensor) -> Tensor:
         a = self.alpha_bar(t, x_t)
         return (x_t - (1 - a).sqrt() * eps) / a.sqrt()
+
+    def v_target(self, x0: Tensor, noise: Tensor, t: Tensor) -> Tensor:
+        """v = √ᾱ_t ε − √(1 − ᾱ_t) x_0, the target of v-prediction (Salimans & Ho 2022)."""
+        a = self.alpha_bar(t, x0)
+        return a.sqrt() * noise - (1 - a).sqrt() * x0
+
+    def eps_from_v(self, x_t: Tensor, v: Tensor, t: Tensor) -> Tensor:
+        """ε̂ = √ᾱ_t v̂ + √(1 − ᾱ_t) x_t: an error in v̂ reaches x̂_0 undamped by 1/√ᾱ_t at high noise, where an error
+        in a directly predicted ε̂ is multiplied by it (and DDIM samples of a weak ε-model diverge)."""
+        a = self.alpha_bar(t, x_t)
+        return a.sqrt() * v + (1 - a).sqrt() * x_t
 
     def predict_eps(self, x_t: Tensor, x0: Tensor, t: Tensor) -> Tensor:
         a = self.alpha_bar(t, x_t)

@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 
 from seqkit.atomic_io import save_npy
+from seqkit.caption_encoder import tokenize_caption
 from seqkit.commands.user_errors import InputError
 from seqkit.domains.motion.humanml_features import extract_features
 from seqkit.domains.motion.mocap_import import MOCAP_SUFFIXES, import_mocap
 from seqkit.domains.motion.render import save_gif
-from seqkit.domains.motion.texts import Caption, read_cmu_index, tokenize_caption, write_humanml_texts
+from seqkit.domains.motion.texts import Caption, read_cmu_index, write_humanml_texts
 from seqkit.pipelines.file_batch import expand_inputs, run_file_batch
 
 

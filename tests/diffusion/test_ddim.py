@@ -69,3 +69,15 @@ def test_guidance_scale_interpolates_and_extrapolates() -> None:
     assert torch.equal(classifier_free_guidance(u, c, 1.0), c)
     assert torch.equal(classifier_free_guidance(u, c, 0.0), u)
     assert torch.equal(classifier_free_guidance(u, c, 7.5), torch.full((3,), 7.5))
+
+
+def test_v_prediction_converts_to_the_noise_exactly_and_per_frame_levels_broadcast() -> None:
+    s = NoiseSchedule(1000, kind="linear", beta_start=1e-4, beta_end=0.02)
+    x0, eps = torch.randn(3, 5, 2, 4), torch.randn(3, 5, 2, 4)
+    t = torch.tensor([0, 500, 999])
+    xt = s.add_noise(x0, eps, t)
+    torch.testing.assert_close(s.eps_from_v(xt, s.v_target(x0, eps, t), t), eps, atol=1e-5, rtol=1e-5)
+    per_frame = torch.tensor([[0, 10, 100, 500, 999]] * 3)  # (B, F): one level per frame of (B, F, ...)
+    a = s.alpha_bar(per_frame, x0)
+    assert a.shape == (3, 5, 1, 1) and float(a[0, 0]) > float(a[0, 4])
+    torch.testing.assert_close(a[:, 3], s.alpha_bar(torch.full((3,), 500), x0[:, 0]))

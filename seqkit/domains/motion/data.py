@@ -20,11 +20,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from seqkit.caption_encoder import CaptionVocabulary
 from seqkit.data.data_path import resolve_data_path
 from seqkit.domains.motion.errors import MotionFormatError
 from seqkit.domains.motion.humanml_features import HUMANML3D
 from seqkit.domains.motion.normalization import FeatureNormalizer
-from seqkit.domains.motion.text_encoder import CaptionVocabulary
 from seqkit.domains.motion.texts import Prompt, read_prompts
 from seqkit.domains.motion.training_sets import (
     MotionRecord,

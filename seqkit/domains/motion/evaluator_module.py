@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from seqkit.caption_encoder import CaptionVocabulary
 from seqkit.domains.motion.evaluator import MotionTextEvaluator
 from seqkit.domains.motion.feature_statistics import FeatureStatistics
 from seqkit.domains.motion.metrics import matching_distance, r_precision
-from seqkit.domains.motion.text_encoder import CaptionVocabulary
 from seqkit.optim import adamw_warmup_cosine
 
 

@@ -2,7 +2,7 @@
 
 Per sample ``<name>``: ``<name>_features.npy`` (L, 263), ``<name>.gif`` (stick figure, no ffmpeg),
 ``<name>.bvh`` (the joints through inverse kinematics on a fixed-length skeleton; Blender and MotionBuilder
-read it), ``<name>.mp4`` when asked and PyAV is installed, and last ``<name>.npy``, the joints (L, 22, 3) in
+read it), ``<name>.mp4`` when asked, and last ``<name>.npy``, the joints (L, 22, 3) in
 metres, whose presence marks the sample done: a rerun of ``predict`` skips finished samples.
 ``motions.csv`` lists every prompt, its length and its files. All files are written atomically.
 """

@@ -1,4 +1,4 @@
-"""Stick-figure animations of joint motion: GIF through Pillow (no ffmpeg), MP4 through PyAV when installed.
+"""Stick-figure animations of joint motion: GIF (Pillow, no ffmpeg) and MP4 (PyAV), through seqkit.data.video_files.
 
 The figure is drawn as the field draws it (the kinematic chains in five colours over a grey floor, the camera
 following the root), with matplotlib's 3D axes created the current way (``add_subplot(projection="3d")``;
@@ -8,13 +8,11 @@ arrays with the Agg backend, so it works headless.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from seqkit.atomic_io import atomic_write
 from seqkit.domains.motion.body_joints import T2M_CHAINS
 
 CHAIN_COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd")
@@ -69,36 +67,14 @@ def render_frames(joints: np.ndarray, chains: Sequence[Sequence[int]] = T2M_CHAI
 def save_gif(path: str | Path, joints: np.ndarray, fps: float = 20.0, title: str = "",
              chains: Sequence[Sequence[int]] = T2M_CHAINS, size_px: int = 320, every: int = 1) -> Path:
     """An animated GIF of the motion, written atomically (``every`` > 1 keeps every n-th frame)."""
-    from PIL import Image
+    from seqkit.data.video_files import write_gif
 
-    images = [Image.fromarray(f) for f in render_frames(joints, chains, title, size_px, every)]
-    duration_ms = int(round(1000 * every / fps))
-
-    def write(fh: io.BufferedIOBase) -> None:
-        images[0].save(fh, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
-
-    return atomic_write(path, write)
+    return write_gif(path, np.stack(render_frames(joints, chains, title, size_px, every)), fps / every)
 
 
 def save_mp4(path: str | Path, joints: np.ndarray, fps: float = 20.0, title: str = "",
              chains: Sequence[Sequence[int]] = T2M_CHAINS, size_px: int = 320) -> Path:
-    """An H.264 MP4 of the motion through PyAV (``pip install av``), written atomically."""
-    try:
-        import av
-    except ImportError as err:
-        raise ImportError("MP4 output needs PyAV: pip install av (GIF output needs nothing more)") from err
-    frames = render_frames(joints, chains, title, size_px)
-    h, w = frames[0].shape[:2]
-    h2, w2 = h - h % 2, w - w % 2  # yuv420p wants even sides
+    """An H.264 MP4 of the motion (through PyAV), written atomically."""
+    from seqkit.data.video_files import write_mp4
 
-    def write(fh: io.BufferedIOBase) -> None:
-        with av.open(fh, mode="w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=int(round(fps)))
-            stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"
-            for f in frames:
-                for packet in stream.encode(av.VideoFrame.from_ndarray(f[:h2, :w2], format="rgb24")):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-
-    return atomic_write(path, write)
+    return write_mp4(path, np.stack(render_frames(joints, chains, title, size_px)), fps)

@@ -26,7 +26,6 @@ from seqkit.domains.motion.errors import MotionFormatError
 PROMPT_FORMATS = ("mld", "momask", "mdm")
 _INTEGER = re.compile(r"[+-]?\d+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]|_")
 _CAPTURE_FPS = re.compile(r"captur\w*\s+(?:at\s+)?(\d+(?:\.\d+)?)\s*fps", re.IGNORECASE)
 
 
@@ -110,11 +109,6 @@ class CmuTrial:
     @property
     def seconds(self) -> float:
         return self.frames / self.effective_fps
-
-
-def tokenize_caption(text: str) -> list[str]:
-    """Lower-cased words and punctuation marks, in order: ``"A man's t-pose."`` → man's, t, -, pose, ."""
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 def read_humanml_texts(path: str | Path) -> list[Caption]:

@@ -117,3 +117,21 @@ def test_frame_model_trains_and_samples_from_precomputed_text_embeddings() -> No
     assert (out["features"][0, 12:] == 0).all()  # beyond a sample's length: nothing
     with pytest.raises(ValueError, match="precomputed caption embeddings"):
         model.generate(["a person walks"], [12], n_inference_steps=3)
+
+
+def test_v_prediction_trains_and_samples() -> None:
+    torch.manual_seed(0)
+    model = TextToMotion(space="frames", denoiser="transformer", d_model=32, text_dim=6, precomputed_text=True,
+                         denoiser_options={"n_blocks": 1, "n_heads": 2}, vocabulary=["walk"], prediction="v")
+    batch = {"features": torch.randn(3, 20, 263), "padding": torch.zeros(3, 20, dtype=torch.bool),
+             "text_embedding": torch.randn(3, 6), "lengths": torch.full((3,), 20)}
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(3):
+        loss = model._diffusion_loss(batch, 0.1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    out = model.generate(None, [20], text_embedding=torch.randn(1, 6), n_inference_steps=3)
+    assert torch.isfinite(out["features"]).all()
+    with pytest.raises(ValueError, match="prediction must be"):
+        TextToMotion(space="frames", denoiser="transformer", precomputed_text=True, prediction="x0")

@@ -15,7 +15,6 @@ from seqkit.domains.motion.texts import (
     read_cmu_index,
     read_humanml_texts,
     read_prompts,
-    tokenize_caption,
     write_humanml_texts,
 )
 
@@ -184,11 +183,3 @@ def test_cmu_index_errors_name_the_file_and_line(tmp_path: Path, rows: str, mess
     path.write_text(rows)
     with pytest.raises(MotionFormatError, match=rf"^{re.escape(str(path))}: {message}"):
         read_cmu_index(path)
-
-
-def test_tokenizer_lowercases_and_splits_punctuation() -> None:
-    assert tokenize_caption("A Man walks forward, then TURNS left.") == [
-        "a", "man", "walks", "forward", ",", "then", "turns", "left", "."]
-    assert tokenize_caption("the person\u2019s t-pose (90 degrees)!") == [
-        "the", "person's", "t", "-", "pose", "(", "90", "degrees", ")", "!"]
-    assert tokenize_caption("  \n") == []

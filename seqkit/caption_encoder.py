@@ -1,13 +1,15 @@
-"""A small caption encoder trained with the model, since CLIP weights cannot be downloaded here.
+"""A small caption encoder trained with a generative model, since CLIP weights cannot be downloaded here.
 
-Captions are split into words (``texts.tokenize_caption``), mapped through a vocabulary built from the
-training captions, and read by a non-causal seqkit backbone after a summary token; that token's output is
-the caption's embedding (B, d_model), the one text token the denoisers are conditioned on (as MLD's pooled
-CLIP text feature). A model can instead take precomputed embeddings from any encoder (``text_dim`` wide).
+Shared by the heads that generate from text (motion, video). Captions are split into words
+(``tokenize_caption``), mapped through a vocabulary built from the training captions, and read by a
+non-causal seqkit backbone after a summary token; that token's output is the caption's embedding
+(B, d_model), the one text token a denoiser is conditioned on (as MLD's pooled CLIP text feature). A model
+can instead take precomputed embeddings from any encoder (``text_dim`` wide).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -16,9 +18,14 @@ import torch
 from torch import Tensor, nn
 
 from seqkit.backbone import Backbone
-from seqkit.domains.motion.texts import tokenize_caption
 
 PAD, UNK, SUMMARY = "<pad>", "<unk>", "<summary>"
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]|_")
+
+
+def tokenize_caption(text: str) -> list[str]:
+    """Lower-cased words and punctuation marks, in order: ``"A man's t-pose."`` → man's, t, -, pose, ."""
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 class CaptionVocabulary:
