@@ -259,7 +259,7 @@ def section_frames_throughput(threads: int, lengths: list[int]) -> tuple[str, di
     return "\n".join(lines), {"points": rows}
 
 
-def _fit(stage: str, root: Path, source: str, steps: int, threads: int) -> dict:
+def _fit(stage: str, root: Path, source: str, steps: int, threads: int, prediction: str = "eps") -> dict:
     """``seqkit-motion fit -c <stage>.yaml`` for ``steps`` optimiser steps, resumed if a previous run stopped."""
     if steps % VAL_EVERY:
         raise SystemExit(f"--train-steps must be multiples of {VAL_EVERY} (the last step must validate and checkpoint)")
@@ -274,6 +274,7 @@ def _fit(stage: str, root: Path, source: str, steps: int, threads: int) -> dict:
            "--trainer.check_val_every_n_epoch=null", f"--trainer.val_check_interval={VAL_EVERY}"]
     if stage in ("motion_mamba", "mld_baseline"):
         cmd.append(f"--model.init_args.vae_checkpoint={root / 'motion_vae' / 'checkpoints' / 'last.ckpt'}")
+        cmd.append(f"--model.init_args.prediction={prediction}")
     if (run / "checkpoints" / "last.ckpt").exists():
         cmd.append("--ckpt_path=last")
     print("$", " ".join(cmd[1:]), flush=True)
@@ -304,7 +305,8 @@ def _scores(text: np.ndarray, motion: np.ndarray, real: np.ndarray, pool: int) -
             "mm_dist": matching_distance(text, motion), "diversity": diversity(motion, n_pairs=min(300, len(motion)))}
 
 
-def section_evaluation(source: str, steps: dict[str, int], threads: int, runs: Path) -> tuple[str, dict]:
+def section_evaluation(source: str, steps: dict[str, int], threads: int, runs: Path,
+                       prediction: str = "eps") -> tuple[str, dict]:
     from seqkit.domains.motion.data import MotionDataModule
     from seqkit.domains.motion.evaluator_module import MotionTextEvaluatorModule
     from seqkit.domains.motion.humanml_features import recover_from_ric
@@ -312,7 +314,7 @@ def section_evaluation(source: str, steps: dict[str, int], threads: int, runs: P
     from seqkit.domains.motion.text_to_motion import TextToMotion
 
     root = runs / source
-    summaries = {stage: _fit(stage, root, source, steps[stage], threads) for stage in STAGES}
+    summaries = {stage: _fit(stage, root, source, steps[stage], threads, prediction) for stage in STAGES}
     torch.set_num_threads(threads)
     dm = MotionDataModule(source=source)
     test = dm.split("test")
@@ -347,13 +349,16 @@ def section_evaluation(source: str, steps: dict[str, int], threads: int, runs: P
                        "params": sum(p.numel() for p in model.denoiser.parameters()),
                        "skate_jitter": physical(generated)}
         print(label, rows[label], flush=True)
-    lines = [f"## Text-to-motion on {source} motions: Motion Mamba against the MLD-like baseline", "",
+    title = f"## Text-to-motion on {source} motions: Motion Mamba against the MLD-like baseline"
+    lines = [title + ("" if prediction == "eps" else ", v-prediction"), "",
              f"Each stage trained by `seqkit-motion fit -c <stage>.yaml --data.init_args.source={source} "
              f"--trainer.max_steps=<steps>` (shipped configs, batch 32, validated every {VAL_EVERY} steps): "
              f"VAE {steps['motion_vae']} steps "
              f"({summaries['motion_vae']['fit_seconds'] / 60:.0f} min), evaluator {steps['motion_evaluator']} steps "
              f"({summaries['motion_evaluator']['fit_seconds'] / 60:.0f} min), both denoisers "
-             f"{steps['motion_mamba']} steps each (the same budget of data; their minutes are in the table). "
+             f"{steps['motion_mamba']} steps each (the same budget of data; their minutes are in the table), "
+             + ("predicting ε as both papers do. " if prediction == "eps" else
+                "predicting v (`--model.init_args.prediction=v`; the papers predict ε). ") +
              f"Scored on the {len(test)} test motions: one "
              f"generated motion per test caption at that motion's length (DDIM 50 steps, guidance 7.5, seed 0), "
              f"in the embedding space of our motion–text evaluator trained on the training split (not Guo et al.'s "
@@ -386,6 +391,8 @@ def main() -> None:
     parser.add_argument("--source", default="procedural", choices=["procedural", "cmu"], help="evaluation: data")
     parser.add_argument("--train-steps", type=int, nargs=3, default=[1000, 1500, 1500],
                         metavar=("VAE", "EVALUATOR", "DENOISERS"), help="evaluation: optimiser steps per stage")
+    parser.add_argument("--prediction", choices=["eps", "v"], default="eps",
+                        help="evaluation: what the denoisers predict (the papers: eps)")
     parser.add_argument("--runs", type=Path, default=Path("runs/motion_benchmark"), help="evaluation: run folders")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -400,10 +407,12 @@ def main() -> None:
             vae, evaluator, denoisers = args.train_steps
             steps = {"motion_vae": vae, "motion_evaluator": evaluator, "motion_mamba": denoisers,
                      "mld_baseline": denoisers}
-            text, figures = section_evaluation(args.source, steps, args.threads, args.runs)
+            text, figures = section_evaluation(args.source, steps, args.threads, args.runs, args.prediction)
         else:
             text, figures = section_frames_throughput(args.threads, args.lengths)
-        name = f"{section}_{args.source}" if section == "evaluation" else section
+        name = section
+        if section == "evaluation":
+            name = f"{section}_{args.source}" + ("" if args.prediction == "eps" else f"_{args.prediction}")
         markers = (f"<!-- motion:{name} -->", f"<!-- /motion:{name} -->")
         text = provenance.stamp(REPORT, f"{text}\n\n{_machine(args.threads)}", MEASURES[section], figures,
                                 section=f"motion:{name}")
