@@ -117,7 +117,7 @@ def section_seams(root: Path, steps: dict[str, int], threads: int, length: int, 
     specs = _specs(prompts, seed=1)
     rows = {}
     real = [from_uint8(render([(s, length)], 32, seed=k)[0]) for k, s in enumerate(specs)]
-    rows["real procedural videos"] = {"seam": float(np.mean([seam_ratio(v, window) for v in real])),
+    rows["real procedural videos"] = {"seam": float(np.mean([seam_ratio(v[None], window) for v in real])),
                                       "variance": None, "seconds": None}
     for label, method, overrides in METHODS:
         seams, variances, start = [], [], time.perf_counter()

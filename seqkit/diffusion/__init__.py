@@ -3,7 +3,7 @@ schedule, the DDIM sampler with classifier-free guidance, and the samplers that 
 to sequences of any length (temporal co-denoising, FreeNoise-style noise rescheduling, FIFO-Diffusion's
 diagonal denoising) with DDIM inversion for editing."""
 
-from seqkit.diffusion.co_denoising import ClipDenoiser, CoDenoisingSampler, guided_eps, merge_windows, plain_sample
+from seqkit.diffusion.co_denoising import ClipDenoiser, CoDenoisingSampler, guided_eps, merge_windows
 from seqkit.diffusion.ddim import DDIMSampler, classifier_free_guidance
 from seqkit.diffusion.ddim_inversion import edit, invert
 from seqkit.diffusion.diagonal_denoising import DiagonalDenoisingSampler
@@ -14,5 +14,5 @@ from seqkit.diffusion.windows import WindowLayout, window_starts, window_weights
 
 __all__ = ["ClipDenoiser", "CoDenoisingSampler", "DDIMSampler", "DiagonalDenoisingSampler", "FrameConditions",
            "FreeNoiseSampler", "NoiseSchedule", "WindowLayout", "check_spans", "classifier_free_guidance", "edit",
-           "guided_eps", "invert", "merge_windows", "plain_sample", "reschedule_noise", "span_shares",
+           "guided_eps", "invert", "merge_windows", "reschedule_noise", "span_shares",
            "window_starts", "window_weights"]

@@ -51,15 +51,15 @@ def merge_windows(x: Tensor, layout: WindowLayout, per_window: Callable[[Tensor,
     batch, length = x.shape[:2]
     if length != layout.length:
         raise ValueError(f"the sequence has {length} frames, the window layout {layout.length}")
-    starts, w = layout.starts, layout.normalised_weights().to(x.dtype).to(x.device)  # (n_windows, W)
+    w = layout.normalised_weights.to(x.dtype).to(x.device)  # (n_windows, W)
     merged = torch.zeros_like(x)
     trailing = (1,) * (x.dim() - 2)
-    for i in range(0, len(starts), window_batch):
-        idx = list(range(i, min(i + window_batch, len(starts))))
-        crops = torch.stack([x[:, starts[k]:starts[k] + layout.window] for k in idx])  # (n, B, W, ...)
-        out = per_window(crops.flatten(0, 1), idx).unflatten(0, (len(idx), batch))
+    for i in range(0, len(layout.starts), window_batch):
+        idx = list(range(i, min(i + window_batch, len(layout.starts))))
+        out = per_window(layout.crops(x, idx), idx).unflatten(0, (len(idx), batch))
         for j, k in enumerate(idx):
-            merged[:, starts[k]:starts[k] + layout.window] += w[k].view(1, -1, *trailing) * out[j]
+            s = layout.starts[k]
+            merged[:, s:s + layout.window] += w[k].view(1, -1, *trailing) * out[j]
     return merged
 
 
@@ -97,25 +97,11 @@ class CoDenoisingSampler:
                 cond = conds[idx].repeat_interleave(batch, dim=0)  # (n·B, ...)
                 tt = torch.full((crops.shape[0],), t, dtype=torch.long, device=crops.device)
                 eps = guided_eps(denoise, crops, tt, cond, self.guidance_scale, conditions.null)
-                noise_crops = None
-                if fresh is not None:
-                    noise_crops = torch.stack([fresh[:, s:s + layout.window] for s in
-                                               (layout.starts[k] for k in idx)]).flatten(0, 1)
+                noise_crops = None if fresh is None else layout.crops(fresh, idx)
                 return self.ddim.step(crops, eps, t, t_prev, generator, noise=noise_crops)
 
             x = merge_windows(x, layout, one_step, self.window_batch)
             if progress is not None:
                 progress(n + 1, len(steps))
         return x
-
-
-def plain_sample(ddim: DDIMSampler, denoise: ClipDenoiser, noise: Tensor, condition: Tensor,
-                 guidance_scale: float, null: Tensor | None, generator: torch.Generator | None = None) -> Tensor:
-    """The short-clip sampler on a whole (B, W, ...) noise with one condition (...): the reference for W = L."""
-    cond = condition.expand(noise.shape[0], *condition.shape)
-
-    def eps(x: Tensor, t: Tensor) -> Tensor:
-        return guided_eps(denoise, x, t, cond, guidance_scale, null)
-
-    return ddim.sample(eps, noise, generator)
 

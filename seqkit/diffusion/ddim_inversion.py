@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from seqkit.diffusion.co_denoising import ClipDenoiser, CoDenoisingSampler, Progress, guided_eps, merge_windows
+from seqkit.diffusion.ddim import DDIMSampler
 from seqkit.diffusion.frame_conditions import FrameConditions
 
 
@@ -24,18 +25,16 @@ def invert(sampler: CoDenoisingSampler, denoise: ClipDenoiser, x0: Tensor, condi
     """
     layout = sampler.layout(x0.shape[1])
     conds = sampler.window_conditions(conditions, layout).to(x0.device)
-    schedule, batch = sampler.ddim.schedule, x0.shape[0]
-    steps = sampler.ddim.timesteps()[::-1]  # from clean up: (t, t_prev) with t_prev the level we are at
+    ddim = DDIMSampler(sampler.ddim.schedule, sampler.ddim.n_inference, eta=0.0)
+    batch = x0.shape[0]
+    steps = ddim.timesteps()[::-1]  # from clean up: (t, t_prev) with t_prev the level we are at
     x = x0
     for n, (t, t_prev) in enumerate(steps):
         def one_step(crops: Tensor, idx: list[int], t: int = t, t_prev: int = t_prev) -> Tensor:
             cond = conds[idx].repeat_interleave(batch, dim=0)
             tt = torch.full((crops.shape[0],), t, dtype=torch.long, device=crops.device)
             eps = guided_eps(denoise, crops, tt, cond, guidance_scale, conditions.null)
-            a_t = schedule.alpha_bar(tt, crops)
-            a_prev = schedule.alpha_bar(torch.full_like(tt, t_prev), crops)
-            x0_hat = (crops - (1 - a_prev).sqrt() * eps) / a_prev.sqrt()
-            return a_t.sqrt() * x0_hat + (1 - a_t).sqrt() * eps
+            return ddim.step(crops, eps, t_prev, t)  # the deterministic step, from level t_prev up to t
 
         x = merge_windows(x, layout, one_step, sampler.window_batch)
         if progress is not None:

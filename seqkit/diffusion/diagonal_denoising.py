@@ -38,31 +38,24 @@ class DiagonalDenoisingSampler:
         self.window_batch, self.guidance_scale = window_batch, guidance_scale
         # the step count is forced to f·n, one level per queue slot
         self.ddim = DDIMSampler(ddim.schedule, window * partitions, eta=ddim.eta)
+        self.levels = [-1] + [t for t, _ in self.ddim.timesteps()][::-1]  # τ_0 = -1 (clean), τ_1 < … < τ_{f·n}
+        f, q = window, window * partitions
+        # (start, first written, end) of each window over the queue
+        self.windows = ([(s, s, s + f) for s in range(0, q, f)] if not lookahead else
+                        [(s, s if s == 0 else s + f // 2, s + f) for s in range(0, q - f + 1, f // 2)])
 
     @property
     def queue_length(self) -> int:
         return self.window * self.partitions
 
-    def levels(self) -> list[int]:
-        """τ_0 = -1 (clean), τ_1 < … < τ_{f·n}: the noise level of each queue slot plus one."""
-        return [-1] + [t for t, _ in self.ddim.timesteps()][::-1]
-
-    def windows(self) -> list[tuple[int, int, int]]:
-        """(start, first written, end) of each window over the queue."""
-        f, q = self.window, self.queue_length
-        if not self.lookahead:
-            return [(s, s, s + f) for s in range(0, q, f)]
-        return [(s, s if s == 0 else s + f // 2, s + f) for s in range(0, q - f + 1, f // 2)]
-
     def _denoise_queue(self, denoise: ClipDenoiser, queue: Tensor, level: Tensor, target: Tensor, offset: int,
-                       conditions: FrameConditions) -> Tensor:
-        """One step of every queue frame from ``level`` to ``target`` (indices into ``levels()``, (Q,) long);
-        frames whose target equals their level stay. ``offset``: the video frame index of queue slot 0."""
-        taus = torch.tensor(self.levels(), device=queue.device)
-        alphas = self.ddim.schedule.alpha_bar(taus, taus.float()).flatten()  # (f·n + 1,) ᾱ of each level
+                       conditions: FrameConditions, taus: Tensor, alphas: Tensor) -> Tensor:
+        """One step of every queue frame from ``level`` to ``target`` (indices into ``levels``, (Q,) long);
+        frames whose target equals their level stay. ``offset``: the video frame index of queue slot 0;
+        ``taus``, ``alphas``: the levels' steps and ᾱ on the queue's device."""
         batch, out = queue.shape[0], queue.clone()
         trailing = (1,) * (queue.dim() - 2)
-        todo = [w for w in self.windows() if bool((target[w[1]:w[2]] != level[w[1]:w[2]]).any())]
+        todo = [w for w in self.windows if bool((target[w[1]:w[2]] != level[w[1]:w[2]]).any())]
         for i in range(0, len(todo), self.window_batch):
             group = todo[i:i + self.window_batch]
             crops = torch.stack([queue[:, s:e] for s, _, e in group]).flatten(0, 1)  # (n·B, f, ...)
@@ -95,18 +88,20 @@ class DiagonalDenoisingSampler:
             return gaussian(noise[:, 0].shape, noise, generator)
 
         queue = torch.stack([fresh(i) for i in range(q)], dim=1)  # (B, Q, ...)
+        taus = torch.tensor(self.levels, device=noise.device)
+        alphas = self.ddim.schedule.alpha_bar(taus, taus.float())  # (f·n + 1,) ᾱ of each level
         total = (q - 1) + length
         # warm-up: from the top level down, slot j stops at level j + 1
         level = top.clone()
         for n, ell in enumerate(range(q, 1, -1)):
             target = torch.where(slots + 1 < ell, torch.full_like(level, ell - 1), level)
-            queue = self._denoise_queue(denoise, queue, level, target, 0, conditions)
+            queue = self._denoise_queue(denoise, queue, level, target, 0, conditions, taus, alphas)
             level = target
             if progress is not None:
                 progress(n + 1, total)
         out = torch.empty_like(noise)
         for i in range(length):
-            queue = self._denoise_queue(denoise, queue, slots + 1, slots, i, conditions)
+            queue = self._denoise_queue(denoise, queue, slots + 1, slots, i, conditions, taus, alphas)
             out[:, i] = queue[:, 0]
             queue = torch.cat([queue[:, 1:], fresh(i + q)[:, None]], dim=1)
             if progress is not None:

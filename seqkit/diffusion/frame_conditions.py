@@ -19,8 +19,8 @@ from torch import Tensor
 MAPPINGS = ("majority", "interpolate")
 
 
-def check_spans(spans: Sequence[tuple[int, int]], length: int | None = None) -> None:
-    """The spans must tile ``0..length-1`` in order, without gaps or overlaps."""
+def check_spans(spans: Sequence[tuple[int, int]]) -> None:
+    """The spans must tile frames 0.. in order, without gaps or overlaps."""
     if not spans:
         raise ValueError("no timed conditions given")
     expected = 0
@@ -29,8 +29,6 @@ def check_spans(spans: Sequence[tuple[int, int]], length: int | None = None) -> 
             raise ValueError(f"timed condition {i} spans frames {start}..{end}; the spans must tile the video in "
                              f"order, so this one should start at frame {expected} and end after it")
         expected = end
-    if length is not None and expected != length:
-        raise ValueError(f"the timed conditions end at frame {expected}, the video has {length} frames")
 
 
 def span_shares(spans: Sequence[tuple[int, int]], first: int, last: int) -> Tensor:
@@ -61,15 +59,6 @@ class FrameConditions:
             raise ValueError(f"{self.embeddings.shape[0]} embeddings for {len(self.spans)} spans")
         if self.mapping not in MAPPINGS:
             raise ValueError(f"unknown condition mapping {self.mapping!r} (one of {', '.join(MAPPINGS)})")
-
-    @classmethod
-    def constant(cls, embedding: Tensor, length: int, null: Tensor | None = None) -> FrameConditions:
-        """One condition over the whole sequence."""
-        return cls(embedding[None], [(0, length)], null=null)
-
-    @property
-    def length(self) -> int:
-        return self.spans[-1][1]
 
     def weights(self, first: int, last: int) -> Tensor:
         """(n_spans,) weight of each span's embedding in the condition of frames ``first..last-1``."""

@@ -13,6 +13,7 @@ Weights across a window: ``uniform`` (the paper's code), ``triangular`` (FreeNoi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 from torch import Tensor
@@ -56,24 +57,21 @@ class WindowLayout:
     stride: int
     weighting: str = "uniform"
 
-    @property
+    @cached_property
     def starts(self) -> list[int]:
         return window_starts(self.length, self.window, self.stride)
 
+    @cached_property
     def normalised_weights(self) -> Tensor:
         """(n_windows, W) float64: each window's weight of each of its frames over the sum of all windows'
         weights at that frame, so the weights of the windows covering a frame add up to 1 (exactly 1 where
         one window covers it)."""
         w = window_weights(self.window, self.weighting)
-        starts = self.starts
         total = torch.zeros(self.length, dtype=torch.float64)
-        for s in starts:
-            total[s:s + self.window] += w
-        return torch.stack([w / total[s:s + self.window] for s in starts])
-
-    def coverage(self) -> Tensor:
-        """(L,) number of windows covering each frame."""
-        count = torch.zeros(self.length, dtype=torch.long)
         for s in self.starts:
-            count[s:s + self.window] += 1
-        return count
+            total[s:s + self.window] += w
+        return torch.stack([w / total[s:s + self.window] for s in self.starts])
+
+    def crops(self, x: Tensor, windows: list[int]) -> Tensor:
+        """(len(windows)·B, W, ...) the frames of the given windows of x (B, L, ...), window-major."""
+        return torch.stack([x[:, self.starts[k]:self.starts[k] + self.window] for k in windows]).flatten(0, 1)

@@ -1,4 +1,5 @@
-"""Exact ε-predictors with known answers, for testing samplers without a trained model.
+"""Exact ε-predictors with known answers and the plain sampler, for testing the long-sequence
+samplers without a trained model.
 
 ``ar1_oracle``: frames of a clip are a Gaussian AR(1) process per pixel, x_0 ~ N(μ·1, Σ) with Σ_ij = ρ^|i−j| and
 μ the condition; E[ε | x_t] = S^½ (D Σ D + S)⁻¹ (x_t − D μ) with D = diag √ᾱ, S = diag(1 − ᾱ), one level per
@@ -10,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from seqkit.diffusion import NoiseSchedule
+from seqkit.diffusion import DDIMSampler, NoiseSchedule, guided_eps
+from seqkit.diffusion.co_denoising import ClipDenoiser
 
 
 def ar1_oracle(schedule: NoiseSchedule, rho: float):
@@ -30,10 +32,9 @@ def ar1_oracle(schedule: NoiseSchedule, rho: float):
     return denoise
 
 
-def seam_ratio(x: Tensor, window: int) -> float:
-    """Mean squared frame-to-frame change across the boundaries of disjoint clips of ``window`` frames over the
-    mean squared change inside them; x (B, L, ...)."""
-    jumps = (x[:, 1:] - x[:, :-1]).pow(2).flatten(2).mean(dim=(0, 2))  # (L-1,) change from frame f to f+1
-    at_seam = torch.zeros_like(jumps, dtype=torch.bool)
-    at_seam[window - 1::window] = True
-    return float(jumps[at_seam].mean() / jumps[~at_seam].mean())
+def plain_sample(ddim: DDIMSampler, denoise: ClipDenoiser, noise: Tensor, condition: Tensor,
+                 guidance_scale: float, null: Tensor | None, generator: torch.Generator | None = None) -> Tensor:
+    """The short-clip sampler on a whole (B, W, ...) noise with one condition (...): the reference that
+    co-denoising must reduce to."""
+    cond = condition.expand(noise.shape[0], *condition.shape)
+    return ddim.sample(lambda x, t: guided_eps(denoise, x, t, cond, guidance_scale, null), noise, generator)

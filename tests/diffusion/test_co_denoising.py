@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqkit.diffusion import CoDenoisingSampler, DDIMSampler, FrameConditions, NoiseSchedule, plain_sample
-from tests.diffusion.oracles import ar1_oracle, seam_ratio
+from seqkit.diffusion import CoDenoisingSampler, DDIMSampler, FrameConditions, NoiseSchedule
+from seqkit.domains.video.metrics import seam_ratio
+from tests.diffusion.oracles import ar1_oracle, plain_sample
 
 SCHEDULE = NoiseSchedule()
 NULL = torch.tensor(0.0)

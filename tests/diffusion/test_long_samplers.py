@@ -17,7 +17,8 @@ from seqkit.diffusion import (
     invert,
     reschedule_noise,
 )
-from tests.diffusion.oracles import ar1_oracle, seam_ratio
+from seqkit.domains.video.metrics import seam_ratio
+from tests.diffusion.oracles import ar1_oracle
 
 SCHEDULE = NoiseSchedule()
 NULL = torch.tensor(0.0)
@@ -74,11 +75,11 @@ def test_diagonal_denoising_steps_every_frame_at_its_own_level_to_the_data(looka
 
 def test_diagonal_denoising_uses_one_step_per_queue_slot() -> None:
     fifo = DiagonalDenoisingSampler(DDIMSampler(SCHEDULE, 50), window=8, partitions=4)
-    levels = fifo.levels()
+    levels = fifo.levels
     assert len(levels) == 8 * 4 + 1 and levels[0] == -1 and levels == sorted(levels)
-    assert [w for w in fifo.windows()][:3] == [(0, 0, 8), (4, 8, 12), (8, 12, 16)]  # stride f/2, last half written
+    assert fifo.windows[:3] == [(0, 0, 8), (4, 8, 12), (8, 12, 16)]  # stride f/2, last half written
     written = torch.zeros(32, dtype=torch.long)
-    for _, first, end in fifo.windows():
+    for _, first, end in fifo.windows:
         written[first:end] += 1
     assert (written == 1).all()
     with pytest.raises(ValueError, match="even window"):

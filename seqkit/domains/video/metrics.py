@@ -19,11 +19,9 @@ import torch
 from torch import Tensor
 
 
-def frame_changes(video: Tensor) -> Tensor:
-    """(L − 1,) mean squared change between consecutive frames of (L, ...) or (B, L, ...) videos (mean over B)."""
-    if video.dim() >= 5:
-        return (video[:, 1:] - video[:, :-1]).float().pow(2).flatten(2).mean(dim=(0, 2))
-    return (video[1:] - video[:-1]).float().pow(2).flatten(1).mean(dim=1)
+def frame_changes(videos: Tensor) -> Tensor:
+    """(L − 1,) mean squared change between consecutive frames of videos (B, L, ...), averaged over B."""
+    return (videos[:, 1:] - videos[:, :-1]).float().pow(2).flatten(2).mean(dim=(0, 2))
 
 
 def seam_mask(length: int, window: int) -> Tensor:
@@ -33,9 +31,9 @@ def seam_mask(length: int, window: int) -> Tensor:
     return mask
 
 
-def seam_ratio(video: Tensor, window: int) -> float:
-    """Mean change across clip boundaries over the mean change inside clips."""
-    changes = frame_changes(video)
+def seam_ratio(videos: Tensor, window: int) -> float:
+    """Mean change across clip boundaries over the mean change inside clips, of videos (B, L, ...)."""
+    changes = frame_changes(videos)
     at_seam = seam_mask(len(changes) + 1, window)
     return float(changes[at_seam].mean() / changes[~at_seam].mean().clamp(min=1e-12))
 

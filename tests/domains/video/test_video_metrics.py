@@ -17,16 +17,16 @@ from seqkit.domains.video.metrics import (
 
 
 def test_seam_ratio_sees_jumps_at_clip_boundaries_only() -> None:
-    smooth = torch.linspace(0, 1, 32)[:, None, None, None].expand(32, 3, 4, 4)  # (L, C, H, W) steady change
+    smooth = torch.linspace(0, 1, 32)[None, :, None, None, None].expand(1, 32, 3, 4, 4).clone()  # steady change
     assert abs(seam_ratio(smooth, 8) - 1.0) < 1e-4
     jumpy = smooth.clone()
     for k in (8, 16, 24):
-        jumpy[k:] += 0.5  # a jump from frame k-1 to k
+        jumpy[:, k:] += 0.5  # a jump from frame k-1 to k
     assert seam_ratio(jumpy, 8) > 100
     off_grid = smooth.clone()
-    off_grid[12:] += 0.5  # a jump inside a clip is not a seam
+    off_grid[:, 12:] += 0.5  # a jump inside a clip is not a seam
     assert seam_ratio(off_grid, 8) < 1
-    assert frame_changes(torch.stack([jumpy, jumpy])).shape == (31,)
+    assert frame_changes(torch.cat([jumpy, jumpy])).shape == (31,)
 
 
 def test_sample_variance() -> None:
