@@ -26,16 +26,33 @@ def make_betas(kind: str, n_steps: int, beta_start: float, beta_end: float) -> T
     raise ValueError(f"unknown beta schedule {kind!r} (linear, scaled_linear, cosine)")
 
 
-class NoiseSchedule(nn.Module):
-    """ᾱ_t for t = 0..T-1 (a buffer, so it moves with the model), noising, and the ε ↔ x_0 conversions."""
+BETA_RANGES = {"linear": (1e-4, 0.02), "scaled_linear": (0.00085, 0.012), "cosine": (0.0, 0.0)}
+PREDICTIONS = ("eps", "v")  # what a denoiser's output is: the noise ε, or v (Salimans & Ho 2022)
 
-    def __init__(self, n_steps: int = 1000, kind: str = "scaled_linear", beta_start: float = 0.00085,
-                 beta_end: float = 0.012) -> None:
+
+def check_prediction(prediction: str) -> str:
+    if prediction not in PREDICTIONS:
+        raise ValueError(f"prediction must be 'eps' (ε, as DDPM, MLD and Motion Mamba) or 'v', got {prediction!r}")
+    return prediction
+
+
+class NoiseSchedule(nn.Module):
+    """ᾱ_t for t = 0..T-1 (a buffer, so it moves with the model), noising, and the ε ↔ x_0 ↔ v conversions.
+
+    ``beta_start``/``beta_end`` default to the named schedule's own range (cosine has none).
+    """
+
+    def __init__(self, n_steps: int = 1000, kind: str = "scaled_linear", beta_start: float | None = None,
+                 beta_end: float | None = None) -> None:
         super().__init__()
         if n_steps < 2:
             raise ValueError(f"n_steps must be at least 2, got {n_steps}")
+        if kind not in BETA_RANGES:
+            raise ValueError(f"unknown beta schedule {kind!r} (linear, scaled_linear, cosine)")
         self.n_steps = n_steps
-        betas = make_betas(kind, n_steps, beta_start, beta_end)
+        default_start, default_end = BETA_RANGES[kind]
+        betas = make_betas(kind, n_steps, default_start if beta_start is None else beta_start,
+                           default_end if beta_end is None else beta_end)
         self.register_buffer("alphas_cumprod", torch.cumprod(1 - betas, dim=0).float(), persistent=False)
 
     def alpha_bar(self, t: Tensor, like: Tensor) -> Tensor:
@@ -50,8 +67,10 @@ class NoiseSchedule(nn.Module):
         return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
     def sample_timesteps(self, batch: int, device: torch.device, generator: torch.Generator | None = None) -> Tensor:
-        """Training timesteps, uniform over 0..T-1: (B,) long."""
-        return torch.randint(0, self.n_steps, (batch,), device=device, generator=generator)
+        """Training timesteps, uniform over 0..T-1: (B,) long, drawn on the generator's device (a CPU generator
+        gives the same steps on any device)."""
+        where = generator.device if generator is not None else device
+        return torch.randint(0, self.n_steps, (batch,), device=where, generator=generator).to(device)
 
     def predict_x0(self, x_t: Tensor, eps: Tensor, t: Tensor) -> Tensor:
         a = self.alpha_bar(t, x_t)
@@ -67,6 +86,14 @@ class NoiseSchedule(nn.Module):
         in a directly predicted ε̂ is multiplied by it (and DDIM samples of a weak ε-model diverge)."""
         a = self.alpha_bar(t, x_t)
         return a.sqrt() * v + (1 - a).sqrt() * x_t
+
+    def training_target(self, prediction: str, x0: Tensor, noise: Tensor, t: Tensor) -> Tensor:
+        """What a ``prediction`` ("eps" or "v") denoiser is trained to output for x_t = noised x0."""
+        return noise if prediction == "eps" else self.v_target(x0, noise, t)
+
+    def eps_from_output(self, prediction: str, x_t: Tensor, out: Tensor, t: Tensor) -> Tensor:
+        """ε̂ from a ``prediction`` denoiser's output, for the samplers."""
+        return out if prediction == "eps" else self.eps_from_v(x_t, out, t)
 
     def predict_eps(self, x_t: Tensor, x0: Tensor, t: Tensor) -> Tensor:
         a = self.alpha_bar(t, x_t)

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from seqkit.caption_encoder import CaptionEncoder, CaptionVocabulary
-from seqkit.diffusion import DDIMSampler, NoiseSchedule, classifier_free_guidance
+from seqkit.diffusion import DDIMSampler, NoiseSchedule, check_prediction, classifier_free_guidance
 from seqkit.domains.motion.feature_statistics import FeatureStatistics
 from seqkit.domains.motion.humanml_features import recover_from_ric
 from seqkit.domains.motion.motion_mamba import MotionMambaDenoiser
@@ -89,8 +89,7 @@ class TextToMotion(L.LightningModule):
                  feature_std: list[float] | None = None, prediction: str = "eps") -> None:
         super().__init__()
         self.save_hyperparameters()
-        if prediction not in ("eps", "v"):
-            raise ValueError(f"prediction must be 'eps' (MLD, Motion Mamba) or 'v', got {prediction!r}")
+        check_prediction(prediction)
         if space not in ("latent", "frames"):
             raise ValueError(f"space must be 'latent' or 'frames', got {space!r}")
         if denoiser not in DENOISERS:
@@ -172,7 +171,7 @@ class TextToMotion(L.LightningModule):
         t = self.schedule.sample_timesteps(b, x0.device)
         noise = torch.randn_like(x0)
         out = self.denoiser(self.schedule.add_noise(x0, noise, t), t, text, padding)
-        target = noise if self.hparams.prediction == "eps" else self.schedule.v_target(x0, noise, t)
+        target = self.schedule.training_target(self.hparams.prediction, x0, noise, t)
         if padding is None:
             return (out - target).pow(2).mean()
         return masked_mse(out, target, padding)
@@ -220,8 +219,8 @@ class TextToMotion(L.LightningModule):
         def denoise(x_t: Tensor, t: Tensor) -> Tensor:
             both = self.denoiser(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([null, text]),
                                  None if denoise_padding is None else torch.cat([denoise_padding] * 2))
-            if self.hparams.prediction == "v":
-                both = self.schedule.eps_from_v(torch.cat([x_t, x_t]), both, torch.cat([t, t]))
+            both = self.schedule.eps_from_output(self.hparams.prediction, torch.cat([x_t, x_t]), both,
+                                                 torch.cat([t, t]))
             eps_u, eps_c = both.chunk(2)
             return classifier_free_guidance(eps_u, eps_c, scale)
 

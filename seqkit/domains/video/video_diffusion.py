@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from seqkit.caption_encoder import CaptionEncoder, CaptionVocabulary
-from seqkit.diffusion import DDIMSampler, FrameConditions, NoiseSchedule, edit
+from seqkit.diffusion import DDIMSampler, FrameConditions, NoiseSchedule, check_prediction, edit, gaussian
 from seqkit.domains.video.long_video import build_sampler
 from seqkit.domains.video.space_time_denoiser import SpaceTimeDenoiser
 from seqkit.domains.video.timed_prompts import TimedPrompt
@@ -53,15 +53,13 @@ class VideoDiffusion(L.LightningModule):
                  partitions: int = 4, lookahead: bool = True, window_batch: int = 8, prediction: str = "v") -> None:
         super().__init__()
         self.save_hyperparameters()
-        if prediction not in ("v", "eps"):
-            raise ValueError(f"prediction must be 'v' or 'eps', got {prediction!r}")
+        check_prediction(prediction)
         self.vocabulary = CaptionVocabulary(vocabulary or [])
         self.caption_encoder = CaptionEncoder(len(self.vocabulary), d_model, text_layers)
         self.null_text = nn.Parameter(torch.zeros(d_model))
         self.denoiser = SpaceTimeDenoiser(image_size, channels, patch, d_model, depth, n_heads, temporal_mixer,
                                           temporal_options, cond_dim=d_model)
-        self.schedule = NoiseSchedule(n_train_steps, kind=beta_schedule, beta_start=1e-4 if beta_schedule ==
-                                      "linear" else 0.00085, beta_end=0.02 if beta_schedule == "linear" else 0.012)
+        self.schedule = NoiseSchedule(n_train_steps, kind=beta_schedule)
 
     # ---- conditioning -------------------------------------------------------------------------------------
     def encode_captions(self, captions: Sequence[str]) -> Tensor:
@@ -76,19 +74,14 @@ class VideoDiffusion(L.LightningModule):
         if drop > 0:
             dropped = torch.rand(b, device=x0.device) < drop
             text = torch.where(dropped[:, None], self.null_text.expand_as(text), text)
-        t = torch.randint(0, self.schedule.n_steps, (b,), generator=generator).to(x0.device)
-        noise = torch.randn(x0.shape, generator=generator).to(x0.device)
+        t = self.schedule.sample_timesteps(b, x0.device, generator)
+        noise = gaussian(x0.shape, x0, generator)
         out = self.denoiser(self.schedule.add_noise(x0, noise, t), t, text)
-        if self.hparams.prediction == "eps":
-            return (out - noise).pow(2).mean()
-        return (out - self.schedule.v_target(x0, noise, t)).pow(2).mean()
+        return (out - self.schedule.training_target(self.hparams.prediction, x0, noise, t)).pow(2).mean()
 
     def predict_eps(self, x: Tensor, t: Tensor, cond: Tensor) -> Tensor:
         """ε̂ (N, F, C, H, W) at steps t (N,) or per frame (N, F): what the samplers call."""
-        out = self.denoiser(x, t, cond)
-        if self.hparams.prediction == "eps":
-            return out
-        return self.schedule.eps_from_v(x, out, t)
+        return self.schedule.eps_from_output(self.hparams.prediction, x, self.denoiser(x, t, cond), t)
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         loss = self._loss(batch, self.hparams.cond_drop)
@@ -124,9 +117,8 @@ class VideoDiffusion(L.LightningModule):
     def noise(self, length: int, batch: int = 1, seed: int = 0) -> Tensor:
         """The shared initial noise (B, L, C, H, W) of a seed."""
         h = self.hparams
-        generator = torch.Generator().manual_seed(seed)
         shape = (batch, length, h.channels, h.image_size, h.image_size)
-        return torch.randn(shape, generator=generator).to(self.device)
+        return gaussian(shape, self.null_text, torch.Generator().manual_seed(seed))
 
     @torch.no_grad()
     def generate(self, prompts: Sequence[TimedPrompt], seed: int = 0, batch: int = 1, method: str | None = None,
