@@ -2,7 +2,8 @@
 
 ``source``: ``procedural`` (seeded moving-shape clips rendered on the fly, the embedded default; each clip
 also carries its attribute labels, which the evaluation classifier trains on) or ``folder`` (a user's folder
-of captioned clips, see ``clip_folder.py``). Clips are float (F, 3, H, W) in [-1, 1]. The vocabulary of the
+of captioned clips, see ``clip_folder.py``). Clips are float (F, 3, H, W) in [-1, 1], batched by the shared
+``SplitDataModule`` (epoch-seeded shuffling, so a resumed run sees the same order). The vocabulary of the
 captions is read by the model (linked by the command line), so a checkpoint carries it.
 ``prompts`` (predict): timed prompts (a YAML/CSV file or ``"text@start:end|..."``), one long video per entry
 of ``videos``, each with its own seed.
@@ -12,12 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset
 
 from seqkit.caption_encoder import CaptionVocabulary
-from seqkit.data.data_path import resolve_data_path
+from seqkit.data import SplitDataModule, resolve_data_path
 from seqkit.data.video_files import from_uint8
 from seqkit.domains.video.clip_folder import ClipRecord, read_clip_folder
 from seqkit.domains.video.procedural import ALL_SPECS, random_clip
@@ -53,14 +53,6 @@ class RecordClips(Dataset):
         return {"video": from_uint8(r.frames), "caption": r.caption}
 
 
-def collate_clips(items: list[dict[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"video": torch.stack([it["video"] for it in items]),  # (B, F, 3, H, W)
-                           "caption": [it["caption"] for it in items]}
-    if all("labels" in it for it in items):
-        out["labels"] = torch.stack([it["labels"] for it in items])
-    return out
-
-
 class TimedPromptVideos(Dataset):
     """One item per long video to generate: its timed prompts, length and seed."""
 
@@ -74,7 +66,7 @@ class TimedPromptVideos(Dataset):
         return {"prompts": self.prompts, "length": self.prompts[-1].end, "seed": self.seed + i, "index": i}
 
 
-class VideoDataModule(L.LightningDataModule):
+class VideoDataModule(SplitDataModule):
     """Captioned clips for the short-clip model and the classifier; timed prompts for ``predict``.
 
     Args:
@@ -132,20 +124,6 @@ class VideoDataModule(L.LightningDataModule):
             raise ValueError(f"{self.path}: the {split} split is empty (every tenth clip file goes to validation, "
                              "the next to test; add more clips)")
         return RecordClips(records)
-
-    def _loader(self, split: str, train: bool) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.seed) if train else None
-        return DataLoader(self.dataset(split), batch_size=self.batch_size, shuffle=train, generator=generator,
-                          num_workers=self.num_workers, collate_fn=collate_clips, drop_last=train)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", False)
 
     def timed_prompts(self) -> list[TimedPrompt]:
         if not self.prompts:

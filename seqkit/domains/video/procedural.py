@@ -20,7 +20,7 @@ COLOURS = {"red": (230, 40, 40), "green": (40, 200, 60), "blue": (50, 90, 240), 
            "cyan": (40, 210, 220), "magenta": (220, 50, 210)}
 SIZES = {"small": 0.14, "large": 0.24}  # radius over the frame side
 MOTIONS = ("left", "right", "up", "down", "bouncing")
-SPEEDS = {"slow": 0.035, "fast": 0.08}  # frame sides per frame (linear) or hop height scale (bouncing)
+SPEEDS = {"slow": 0.035, "fast": 0.08}  # frame sides per frame of linear motion (bouncing: faster gravity)
 BACKGROUND = (18, 18, 24)
 ATTRIBUTES = ("shape", "colour", "size", "motion", "speed")
 
@@ -80,7 +80,6 @@ class ShapeTrack:
     def __init__(self, rng: np.random.Generator) -> None:
         self.x, self.y = rng.uniform(0.2, 0.8, size=2)
         self.vy = 0.0
-        self.rng = rng
 
     def advance(self, spec: ShapeSpec, n: int) -> np.ndarray:
         """Centres (n, 2) for the next ``n`` frames of ``spec``'s motion."""
