@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import provenance  # benchmarks/provenance.py
 import torch
+from console_fit import fit_stage  # benchmarks/console_fit.py
 from report_sections import replace_section  # benchmarks/report_sections.py
 from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
 
@@ -58,7 +59,8 @@ MEASURES = {
                       "seqkit/domains/motion/texts.py"),
     "aits": ("benchmarks/motion.py", *_MODELS, "seqkit/domains/motion/vae_module.py"),
     "frames_throughput": ("benchmarks/motion.py", *_MODELS),
-    "evaluation": ("benchmarks/motion.py", *_MODELS, *_IMPORT, *_FEATURES, "seqkit/domains/motion/vae_module.py",
+    "evaluation": ("benchmarks/motion.py", "benchmarks/console_fit.py", *_MODELS, *_IMPORT, *_FEATURES,
+                   "seqkit/domains/motion/vae_module.py",
                    "seqkit/domains/motion/evaluator.py", "seqkit/domains/motion/evaluator_module.py",
                    "seqkit/domains/motion/metrics.py", "seqkit/domains/motion/data.py",
                    "seqkit/domains/motion/training_sets.py", "seqkit/domains/motion/procedural.py",
@@ -260,27 +262,13 @@ def section_frames_throughput(threads: int, lengths: list[int]) -> tuple[str, di
 
 
 def _fit(stage: str, root: Path, source: str, steps: int, threads: int, prediction: str = "eps") -> dict:
-    """``seqkit-motion fit -c <stage>.yaml`` for ``steps`` optimiser steps, resumed if a previous run stopped."""
-    if steps % VAL_EVERY:
-        raise SystemExit(f"--train-steps must be multiples of {VAL_EVERY} (the last step must validate and checkpoint)")
-    run = root / stage
-    summary = run / "run_summary.json"
-    if summary.exists():
-        return json.loads(summary.read_text())
-    cmd = [sys.executable, "-m", "seqkit.domains.motion.cli", "fit", "-c", f"{stage}.yaml",
-           f"--trainer.default_root_dir={root}", f"--data.init_args.source={source}",
-           f"--trainer.max_steps={steps}", "--trainer.max_epochs=100000", "--trainer.enable_progress_bar=false",
-           # validate (and so checkpoint) every 50 optimiser steps, whatever an epoch holds: a CMU epoch is one step
-           "--trainer.check_val_every_n_epoch=null", f"--trainer.val_check_interval={VAL_EVERY}"]
+    """``seqkit-motion fit -c <stage>.yaml`` on ``source`` for ``steps`` optimiser steps (validated every 50: a CMU
+    epoch is one step), resumed if a previous run stopped."""
+    extra = [f"--data.init_args.source={source}"]
     if stage in ("motion_mamba", "mld_baseline"):
-        cmd.append(f"--model.init_args.vae_checkpoint={root / 'motion_vae' / 'checkpoints' / 'last.ckpt'}")
-        cmd.append(f"--model.init_args.prediction={prediction}")
-    if (run / "checkpoints" / "last.ckpt").exists():
-        cmd.append("--ckpt_path=last")
-    print("$", " ".join(cmd[1:]), flush=True)
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    subprocess.run(cmd, check=True, env=env)
-    return json.loads(summary.read_text())
+        extra += [f"--model.init_args.vae_checkpoint={root / 'motion_vae' / 'checkpoints' / 'last.ckpt'}",
+                  f"--model.init_args.prediction={prediction}"]
+    return fit_stage("seqkit.domains.motion.cli", stage, root, steps, threads, VAL_EVERY, extra)
 
 
 def _embed(evaluator, features: list[np.ndarray], batch: int = 64) -> np.ndarray:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import provenance  # benchmarks/provenance.py
 import torch
+from console_fit import fit_stage  # benchmarks/console_fit.py
 from report_sections import replace_section  # benchmarks/report_sections.py
 from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
 
@@ -40,48 +40,48 @@ _SAMPLING = ["seqkit/diffusion", "seqkit/domains/video/long_video.py", "seqkit/d
 _QUALITY = ["seqkit/domains/video/procedural.py", "seqkit/domains/video/data.py",
             "seqkit/domains/video/attribute_classifier.py", "seqkit/domains/video/metrics.py",
             "seqkit/domains/video/configs", "seqkit/optim.py"]
-MEASURES = {"seams": ("benchmarks/video.py", *_SAMPLING, *_QUALITY),
-            "conditions": ("benchmarks/video.py", *_SAMPLING, *_QUALITY),
+MEASURES = {"seams": ("benchmarks/video.py", "benchmarks/console_fit.py", *_SAMPLING, *_QUALITY),
+            "conditions": ("benchmarks/video.py", "benchmarks/console_fit.py", *_SAMPLING, *_QUALITY),
             "scaling": ("benchmarks/video.py", *_SAMPLING)}
 STAGES = ("video_clip", "video_classifier")
 VAL_EVERY = 250
-# (label, method, overrides): every method from the same noise and model
+FIFO_PARTITIONS = 4
+# (label, method, overrides with the stride as a divisor of W): every method from the same noise and model
 METHODS = (("isolated clips (S = W)", "isolated", {}),
-           ("co-denoising S = W/2, uniform", "co_denoising", {"stride": 8, "weighting": "uniform"}),
+           ("co-denoising S = W/2, uniform", "co_denoising", {"stride": 2, "weighting": "uniform"}),
            ("co-denoising S = W/4, uniform", "co_denoising", {"stride": 4, "weighting": "uniform"}),
-           ("co-denoising S = W/2, triangular", "co_denoising", {"stride": 8, "weighting": "triangular"}),
+           ("co-denoising S = W/2, triangular", "co_denoising", {"stride": 2, "weighting": "triangular"}),
            ("co-denoising S = W/4, triangular", "co_denoising", {"stride": 4, "weighting": "triangular"}),
            ("FreeNoise (S = W/4)", "freenoise", {"stride": 4}),
-           ("FIFO-Diffusion (n = 4, lookahead)", "fifo", {"partitions": 4, "lookahead": True}))
+           (f"FIFO-Diffusion (n = {FIFO_PARTITIONS}, lookahead)", "fifo",
+            {"partitions": FIFO_PARTITIONS, "lookahead": True}))
+
+
+def _overrides(overrides: dict, window: int) -> dict:
+    """A method's sampler settings for windows of ``window`` frames (its stride given as a divisor of W)."""
+    return {**overrides, "stride": window // overrides["stride"]} if "stride" in overrides else dict(overrides)
+
+
+def _shipped_model_args() -> dict:
+    """``model.init_args`` of the shipped ``video_clip.yaml``."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("seqkit.domains.video").joinpath("configs/video_clip.yaml").read_text()
+    return yaml.safe_load(text)["model"]["init_args"]
 
 
 def _machine(threads: int) -> str:
     return f"{threads} torch thread(s) on this machine's CPU (see provenance)."
 
 
-def _fit(stage: str, root: Path, steps: int, threads: int) -> dict:
-    """``seqkit-video fit -c <stage>.yaml`` for ``steps`` optimiser steps, resumed if a previous run stopped."""
-    if steps % VAL_EVERY:
-        raise SystemExit(f"--train-steps must be multiples of {VAL_EVERY} (the last step must validate and checkpoint)")
-    run = root / stage
-    summary = run / "run_summary.json"
-    if summary.exists():
-        return json.loads(summary.read_text())
-    cmd = [sys.executable, "-m", "seqkit.domains.video.cli", "fit", "-c", f"{stage}.yaml",
-           f"--trainer.default_root_dir={root}", f"--trainer.max_steps={steps}",
-           f"--trainer.val_check_interval={VAL_EVERY}", "--trainer.enable_progress_bar=false"]
-    if (run / "checkpoints" / "last.ckpt").exists():
-        cmd.append("--ckpt_path=last")
-    print("$", " ".join(cmd[1:]), flush=True)
-    subprocess.run(cmd, check=True, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
-    return json.loads(summary.read_text())
-
-
 def _trained(root: Path, steps: dict[str, int], threads: int):
     from seqkit.domains.video.attribute_classifier import AttributeClassifierModule
     from seqkit.domains.video.video_diffusion import VideoDiffusion
 
-    summaries = {stage: _fit(stage, root, steps[stage], threads) for stage in STAGES}
+    summaries = {stage: fit_stage("seqkit.domains.video.cli", stage, root, steps[stage], threads, VAL_EVERY)
+                 for stage in STAGES}
     torch.set_num_threads(threads)
     ckpt = {s: root / s / "checkpoints" / "last.ckpt" for s in STAGES}
     model = VideoDiffusion.load_from_checkpoint(ckpt["video_clip"], map_location="cpu", weights_only=True).eval()
@@ -90,12 +90,13 @@ def _trained(root: Path, steps: dict[str, int], threads: int):
     return model, classifier, summaries
 
 
-def _training_line(summaries: dict, steps: dict[str, int]) -> str:
+def _training_line(summaries: dict, steps: dict[str, int], h) -> str:
     return (f"Trained by `seqkit-video fit -c video_clip.yaml --trainer.max_steps={steps['video_clip']}` "
             f"({summaries['video_clip']['fit_seconds'] / 60:.0f} min) and `-c video_classifier.yaml "
             f"--trainer.max_steps={steps['video_classifier']}` ({summaries['video_classifier']['fit_seconds'] / 60:.0f}"
-            " min), shipped configs. DDIM 50 steps, η = 0, guidance 3.0, windows of W = 16 frames; FIFO runs its "
-            "forced f·n = 64 steps.")
+            f" min), shipped configs. DDIM {h.n_inference_steps} steps, η = {h.eta:g}, guidance "
+            f"{h.guidance_scale:g}, windows of W = {h.clip_frames} frames; FIFO runs its forced f·n = "
+            f"{h.clip_frames * FIFO_PARTITIONS} steps.")
 
 
 def _specs(n: int, seed: int):
@@ -116,26 +117,26 @@ def section_seams(root: Path, steps: dict[str, int], threads: int, length: int, 
     window = model.hparams.clip_frames
     specs = _specs(prompts, seed=1)
     rows = {}
-    real = [from_uint8(render([(s, length)], 32, seed=k)[0]) for k, s in enumerate(specs)]
+    real = [from_uint8(render([(s, length)], model.hparams.image_size, seed=k)[0]) for k, s in enumerate(specs)]
     rows["real procedural videos"] = {"seam": float(np.mean([seam_ratio(v[None], window) for v in real])),
                                       "variance": None, "seconds": None}
     for label, method, overrides in METHODS:
         seams, variances, start = [], [], time.perf_counter()
         for k, spec in enumerate(specs):
             videos = model.generate([TimedPrompt(spec.caption, 0, length)], seed=100 * k, batch=samples,
-                                    method=method, **overrides)
+                                    method=method, **_overrides(overrides, window))
             seams.append(seam_ratio(videos, window))
             variances.append(sample_variance(videos))
         rows[label] = {"seam": float(np.mean(seams)), "variance": float(np.mean(variances)),
                        "seconds": (time.perf_counter() - start) / (prompts * samples)}
         print(label, rows[label], flush=True)
     base = rows["isolated clips (S = W)"]["variance"]
-    lines = ["## Seams and over-smoothing", "", _training_line(summaries, steps) + " "
+    lines = ["## Seams and over-smoothing", "", _training_line(summaries, steps, model.hparams) + " "
              f"{prompts} single-prompt videos of {length} frames × {samples} samples each (seeds shared across "
-             "methods). Seam ratio: mean squared frame-to-frame change across the boundaries of disjoint 16-frame "
-             "clips over the change elsewhere (1 = no seam). Variance: per frame and pixel across the samples of a "
-             "prompt; isolated clips are the short-clip model's own samples, so variance / isolated < 1 is the "
-             "over-smoothing cost of averaging windows.", "",
+             "methods). Seam ratio: mean squared frame-to-frame change across the boundaries of disjoint "
+             f"{window}-frame clips over the change elsewhere (1 = no seam). Variance: per frame and pixel across "
+             "the samples of a prompt; isolated clips are the short-clip model's own samples, so variance / "
+             "isolated < 1 is the over-smoothing cost of averaging windows.", "",
              "| method | seam ratio ↓ (1 = none) | variance across samples | vs isolated | s per video |",
              "|---|---|---|---|---|"]
     for label, r in rows.items():
@@ -158,7 +159,7 @@ def section_conditions(root: Path, steps: dict[str, int], threads: int, length: 
     specs = _specs(3, seed=7)
     while len({s.caption for s in specs}) < 3:
         specs = _specs(3, seed=8)
-    truth, spans = scheduled_video(specs, length, 32, seed=0)
+    truth, spans = scheduled_video(specs, length, model.hparams.image_size, seed=0)
     prompts = [TimedPrompt(s.caption, a, b) for s, (a, b) in zip(specs, spans, strict=True)]
     labels = [s.labels() for s in specs]
 
@@ -173,11 +174,11 @@ def section_conditions(root: Path, steps: dict[str, int], threads: int, length: 
     rows = {"real scheduled video": judge(from_uint8(truth)[None])}
     for label, method, overrides in METHODS:
         start = time.perf_counter()
-        videos = model.generate(prompts, seed=0, batch=samples, method=method, **overrides)
+        videos = model.generate(prompts, seed=0, batch=samples, method=method, **_overrides(overrides, window))
         rows[label] = {**judge(videos), "seconds": (time.perf_counter() - start) / samples}
         print(label, rows[label], flush=True)
     lines = ["## Prompt changes: per-prompt accuracy and transition width", "",
-             _training_line(summaries, steps) + f" One {length}-frame video from three timed prompts "
+             _training_line(summaries, steps, model.hparams) + f" One {length}-frame video from three timed prompts "
              f"({'; '.join(f'{p.start}–{p.end - 1}: “{p.text}”' for p in prompts)}), {samples} samples per method. "
              "Accuracy: share of a prompt's frames (less W/2 at each change) whose five attributes (shape, colour, "
              "size, motion, speed) the classifier, trained on real clips, reads as that prompt's; width: frames "
@@ -201,7 +202,7 @@ def _one_scaling_point(method: str, overrides: dict, length: int, threads: int) 
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = VideoDiffusion(vocabulary=VideoDataModule().vocabulary).eval()
+    model = VideoDiffusion(vocabulary=VideoDataModule().vocabulary, **_shipped_model_args()).eval()
     prompts = [TimedPrompt(ALL_SPECS[0].caption, 0, length // 2), TimedPrompt(ALL_SPECS[7].caption, length // 2,
                                                                                  length)]
     before = current_rss_bytes()
@@ -212,14 +213,18 @@ def _one_scaling_point(method: str, overrides: dict, length: int, threads: int) 
 
 
 def section_scaling(threads: int, lengths: list[int], n_steps: int) -> tuple[str, dict]:
+    from seqkit.domains.video.video_diffusion import VideoDiffusion
+
+    h = VideoDiffusion(**_shipped_model_args()).hparams  # the shipped settings with the class defaults
+    window, side = h["clip_frames"], h["image_size"]
     rows = {}
     for label, method, overrides in METHODS:
         if method == "co_denoising" and overrides["weighting"] == "triangular":
             continue  # the weights cost nothing: the same windows as the uniform rows
-        if method == "fifo":  # one window per iteration over a 16-level queue: its cheapest form
+        if method == "fifo":  # one window per iteration over a W-level queue: its cheapest form
             label, overrides = "FIFO-Diffusion (n = 1, no lookahead)", {"partitions": 1, "lookahead": False}
         else:
-            overrides = {**overrides, "n_inference_steps": n_steps}
+            overrides = {**_overrides(overrides, window), "n_inference_steps": n_steps}
         rows[label] = {}
         for n in lengths:
             arg = json.dumps({"method": method, "overrides": overrides, "length": n, "threads": threads})
@@ -228,12 +233,13 @@ def section_scaling(threads: int, lengths: list[int], n_steps: int) -> tuple[str
             print(label, n, rows[label][n], flush=True)
     head = " | ".join(f"{n} frames: s, MiB" for n in lengths)
     lines = ["## Time and memory against video length", "",
-             "One video of L frames (two timed prompts), the shipped model size (`video_clip.yaml`: 16 × 32 × 32 "
-             f"clips, width 128, 4 space-time blocks, temporal attention) with untrained weights, DDIM {n_steps} steps "
-             "with guidance (time grows linearly with the step count; FIFO: its forced f·n = 16 levels), windows "
-             "batched 8 at a time; a fresh process per point; peak = "
-             "RSS high-water mark above the RSS before sampling. Linear time shows as a constant s per frame, flat "
-             "memory as a peak that does not grow with L (beyond the latent buffer, 12 KiB per frame).", "",
+             f"One video of L frames (two timed prompts), the shipped model (`video_clip.yaml`: {window} × {side} × "
+             f"{side} clips, width {h['d_model']}, {h['depth']} space-time blocks, temporal {h['temporal_mixer']}) "
+             f"with untrained weights, DDIM {n_steps} steps with guidance (time grows linearly with the step count; "
+             f"FIFO: its forced f·n = {window} levels), windows batched {h['window_batch']} at a time; a "
+             "fresh process per point; peak = RSS high-water mark above the RSS before sampling. Linear time shows "
+             "as a constant s per frame, flat memory as a peak that does not grow with L (beyond the latent buffer, "
+             f"{3 * side * side * 4 / 1024:g} KiB per frame).", "",
              f"| method | {head} | s per frame at {lengths[-1]} vs {lengths[0]} |",
              "|---|" + "---|" * (len(lengths) + 1)]
     for label, r in rows.items():
