@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -44,14 +45,6 @@ class Video:
         return int(self.frames.shape[0])
 
 
-def _import_av():
-    try:
-        import av
-    except ImportError as err:  # pragma: no cover - av is a dependency
-        raise ImportError("MP4 needs PyAV: pip install av") from err
-    return av
-
-
 def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """(T, H, W, 3) uint8 → (T, h, w, 3): area averaging when shrinking (no aliasing), bilinear when growing."""
     if frames.shape[1:3] == tuple(size):
@@ -76,7 +69,8 @@ def resample_fps(video: Video, fps: float) -> Video:
 
 
 def _read_movie(path: Path) -> Video:
-    av = _import_av()
+    import av
+
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
@@ -169,13 +163,12 @@ def _check_frames(frames: np.ndarray) -> np.ndarray:
 
 def write_mp4(path: str | Path, frames: np.ndarray, fps: float, crf: int = 18) -> Path:
     """H.264 (yuv420p) MP4, written atomically; odd sides padded by repeating the last row/column."""
-    av = _import_av()
+    import av
+
     frames = _check_frames(frames)
     pad_h, pad_w = frames.shape[1] % 2, frames.shape[2] % 2
     if pad_h or pad_w:
         frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
-    from fractions import Fraction
-
     rate = Fraction(fps).limit_denominator(1001)
 
     def write(fh: io.BufferedIOBase) -> None:
