@@ -27,11 +27,13 @@ import provenance  # benchmarks/provenance.py
 from seqkit.atomic_io import atomic_write
 
 # The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
-MEASURES = ("benchmarks/main_job.py", "seqkit/domains/synthetic", "seqkit/cli.py",
-            "seqkit/callbacks.py", "seqkit/run_logger.py", "seqkit/hardware.py", "seqkit/backbone.py",
-            "seqkit/optim.py", "seqkit/data", "seqkit/mixers/__init__.py", "seqkit/mixers/base.py",
-            "seqkit/mixers/mamba2.py", "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
-            "seqkit/kernels/ssd/__init__.py", "seqkit/kernels/ssd/chunked.py")
+MEASURES = ("benchmarks/main_job.py", "seqkit/domains/synthetic", "seqkit/cli.py", "seqkit/callbacks.py",
+            "seqkit/run_logger.py", "seqkit/hardware.py", "seqkit/backbone.py", "seqkit/optim.py",
+            "seqkit/data/__init__.py", "seqkit/data/data_path.py", "seqkit/data/epoch_sampler.py",
+            "seqkit/data/length_buckets.py", "seqkit/data/packing.py", "seqkit/data/split_data_module.py",
+            "seqkit/mixers/__init__.py", "seqkit/mixers/base.py", "seqkit/mixers/mamba2.py",
+            "seqkit/kernels/backend.py", "seqkit/kernels/segments.py", "seqkit/kernels/ssd/__init__.py",
+            "seqkit/kernels/ssd/chunked.py")
 
 
 def console_script(name: str) -> str:

@@ -23,14 +23,17 @@ from seqkit.atomic_io import atomic_write
 from seqkit.domains.synthetic import SyntheticDataModule, SyntheticLM
 
 # The code whose behaviour these figures measure (tests/benchmarks/test_results_provenance.py checks it).
-MEASURES = ("benchmarks/synthetic_tasks.py", "seqkit/domains/synthetic/data.py", "seqkit/domains/synthetic/model.py",
-            "seqkit/domains/synthetic/tasks.py", "seqkit/backbone.py", "seqkit/optim.py", "seqkit/data",
-            "seqkit/mixers/__init__.py", "seqkit/mixers/base.py", "seqkit/mixers/mamba2.py", "seqkit/mixers/s4d.py",
-            "seqkit/mixers/full_attention.py", "seqkit/mixers/sliding_window_attention.py",
-            "seqkit/mixers/no_mixing.py", "seqkit/mixers/attention_heads.py", "seqkit/mixers/rotary.py",
-            "seqkit/kernels/backend.py", "seqkit/kernels/segments.py",
-            "seqkit/kernels/lse_attention.py", "seqkit/kernels/ssd/__init__.py", "seqkit/kernels/ssd/chunked.py",
-            "seqkit/kernels/window_attention/__init__.py", "seqkit/kernels/window_attention/blocked.py")
+MEASURES = ("benchmarks/synthetic_tasks.py", "seqkit/domains/synthetic/data.py",
+            "seqkit/domains/synthetic/model.py", "seqkit/domains/synthetic/tasks.py", "seqkit/backbone.py",
+            "seqkit/optim.py", "seqkit/data/__init__.py", "seqkit/data/data_path.py",
+            "seqkit/data/epoch_sampler.py", "seqkit/data/length_buckets.py", "seqkit/data/packing.py",
+            "seqkit/data/split_data_module.py", "seqkit/mixers/__init__.py", "seqkit/mixers/base.py",
+            "seqkit/mixers/mamba2.py", "seqkit/mixers/s4d.py", "seqkit/mixers/full_attention.py",
+            "seqkit/mixers/sliding_window_attention.py", "seqkit/mixers/no_mixing.py",
+            "seqkit/mixers/attention_heads.py", "seqkit/mixers/rotary.py", "seqkit/kernels/backend.py",
+            "seqkit/kernels/segments.py", "seqkit/kernels/lse_attention.py", "seqkit/kernels/ssd/__init__.py",
+            "seqkit/kernels/ssd/chunked.py", "seqkit/kernels/window_attention/__init__.py",
+            "seqkit/kernels/window_attention/blocked.py")
 
 BACKBONES = {
     "mamba2": {"layers": "mamba2*2", "mixer_options": {"mamba2": {"d_state": 16, "head_dim": 32}}, "mlp_ratio": 0.0},
