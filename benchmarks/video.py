@@ -13,7 +13,7 @@ What (each a section of ``results/video.md``, replaced on its own):
 3. ``scaling``: peak memory and time of each method at L = 64, 256, 1024 frames (fresh process per point, the
    shipped model size, untrained weights: cost does not depend on them; ``--scaling-steps`` DDIM steps).
 
-    python benchmarks/video.py --sections seams conditions --train-steps 3000 1500
+    python benchmarks/video.py --sections seams conditions --train-steps 2000 1000
     python benchmarks/video.py --sections scaling
 """
 
@@ -254,7 +254,7 @@ def main() -> None:
     parser.add_argument("--sections", nargs="+", choices=["seams", "conditions", "scaling"],
                         default=["seams", "conditions", "scaling"])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--train-steps", type=int, nargs=2, default=[3000, 1500], metavar=("CLIP", "CLASSIFIER"))
+    parser.add_argument("--train-steps", type=int, nargs=2, default=[2000, 1000], metavar=("CLIP", "CLASSIFIER"))
     parser.add_argument("--runs", type=Path, default=Path("runs/video_benchmark"))
     parser.add_argument("--seam-length", type=int, default=64)
     parser.add_argument("--prompts", type=int, default=4, help="seams: single-prompt videos")
