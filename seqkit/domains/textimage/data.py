@@ -9,14 +9,17 @@ the shared ``SplitDataModule`` (epoch-seeded shuffling, so a resumed run sees th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from seqkit.data import SplitDataModule, resolve_data_path
 from seqkit.domains.textimage.fonts import FONTS
-from seqkit.domains.textimage.image_folder import TextImageRecord, read_image_folder
+from seqkit.domains.textimage.image_folder import TextImageError, TextImageRecord, read_image_folder
 from seqkit.domains.textimage.render import ALIGNS, LAYOUTS, PageRenderer
 
 SOURCES = ("rendered", "folder")
@@ -25,7 +28,7 @@ SPLIT_SEEDS = {"train": 0, "val": 1_000_003, "test": 2_000_003}
 
 def image_to_tensor(image: Any) -> torch.Tensor:
     """uint8 (H, W, 3) → float (3, H, W) in [-1, 1]."""
-    return torch.as_tensor(image).permute(2, 0, 1).float() / 127.5 - 1
+    return torch.tensor(np.asarray(image)).permute(2, 0, 1).float() / 127.5 - 1  # a copy: pages are read-only
 
 
 def tensor_to_image(x: torch.Tensor) -> Any:
@@ -71,13 +74,17 @@ class TextImageDataModule(SplitDataModule):
         n_train / n_val / n_test: rendered pages per split (a train epoch is ``n_train`` pages).
         fonts, sizes, layouts, aligns, colour: the renderer's choices (see ``render.PageRenderer``).
         control: val/test words: ``none``, ``shuffled_words`` or ``random_strings``.
+        words: (min, max) words per page instead of full pages (the generator's prompts).
         folder / resize: the user's image folder, and whether to scale images of another size.
+        prompts (predict): texts to render: a ``.txt`` (one per line), a ``.csv`` with a ``text`` column, or
+            ``"text one|text two"``; ``samples`` images per text, seeds ``seed``, ``seed + 1``, ...
     """
 
     def __init__(self, source: str = "rendered", image_size: int = 256, n_train: int = 16384, n_val: int = 64,
                  n_test: int = 200, fonts: list[str] | None = None, sizes: list[int] | None = None,
                  layouts: list[str] | None = None, aligns: list[str] | None = None, colour: bool = True,
-                 control: str = "none", folder: str | None = None, resize: bool = False, batch_size: int = 8,
+                 control: str = "none", words: list[int] | None = None, folder: str | None = None,
+                 resize: bool = False, prompts: str | None = None, samples: int = 1, batch_size: int = 8,
                  num_workers: int = 0, seed: int = 0) -> None:
         super().__init__()
         if source not in SOURCES:
@@ -89,8 +96,9 @@ class TextImageDataModule(SplitDataModule):
         self.counts = {"train": n_train, "val": n_val, "test": n_test}
         self.renderer = {"image_size": image_size, "fonts": tuple(fonts or FONTS),
                          "sizes": tuple(sizes or (11, 13, 16)),
-                         "layouts": tuple(layouts or LAYOUTS), "aligns": tuple(aligns or ALIGNS), "colour": colour}
-        self.control, self.folder, self.resize = control, folder, resize
+                         "layouts": tuple(layouts or LAYOUTS), "aligns": tuple(aligns or ALIGNS), "colour": colour,
+                         "words": tuple(words) if words else None}
+        self.control, self.folder, self.resize, self.prompts, self.samples = control, folder, resize, prompts, samples
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         self._records: list[TextImageRecord] | None = None
         self.skipped: list[tuple[str, str]] = []
@@ -106,3 +114,39 @@ class TextImageDataModule(SplitDataModule):
             return RecordImages([r for r in self.records() if r.split == split])
         control = "none" if split == "train" else self.control
         return RenderedPages(self.counts[split], split, self.seed, control=control, **self.renderer)
+
+    def prompt_texts(self) -> list[str]:
+        """The predict prompts, read from a file or split from the inline ``a|b`` form."""
+        if not self.prompts:
+            raise ValueError("predict needs texts: --data.init_args.prompts=FILE.txt|FILE.csv or 'text one|text two'")
+        return read_prompts(self.prompts)
+
+    def predict_dataloader(self) -> DataLoader:
+        items = [{"text": text, "seed": self.seed + s, "name": f"prompt{k:03d}_sample{s}"}
+                 for k, text in enumerate(self.prompt_texts()) for s in range(self.samples)]
+        return DataLoader(items, batch_size=self.batch_size, shuffle=False)
+
+
+def read_prompts(prompts: str) -> list[str]:
+    """Texts from a ``.txt`` (one per non-empty line), a ``.csv`` (``text`` column), or ``"a|b"`` inline."""
+    path = Path(prompts)
+    if path.suffix.lower() in (".txt", ".csv"):
+        path = resolve_data_path(prompts)
+        if path.suffix.lower() == ".txt":
+            texts = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+            texts = [t for t in texts if t]
+        else:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False)
+            if "text" not in table.columns:
+                raise TextImageError(path, "line 1", f"no 'text' column (columns: {', '.join(table.columns)})")
+            texts = [t.strip() for t in table["text"]]
+            for line, text in enumerate(texts, start=2):
+                if not text:
+                    raise TextImageError(path, f"line {line}", "empty text")
+        if not texts:
+            raise TextImageError(path, None, "holds no prompt")
+        return texts
+    texts = [t.strip() for t in prompts.split("|")]
+    if not all(texts):
+        raise ValueError(f"empty prompt in {prompts!r} (prompts are separated by '|')")
+    return texts

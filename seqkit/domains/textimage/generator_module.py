@@ -16,11 +16,13 @@ always decodes with the tokenizer it was trained on. The backbone is any seqkit 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 import torch.nn.functional as F
+from lightning.pytorch.core.mixins.hparams_mixin import _given_hyperparameters
 from torch import Tensor, nn
 
 from seqkit.backbone import Backbone
@@ -45,13 +47,39 @@ def text_bytes(texts: list[str], max_bytes: int) -> Tensor:
     return out
 
 
+def build_tokenizer(config: dict[str, Any]) -> TextImageTokenizer:
+    """An (untrained) tokenizer of the shape ``config`` (its hyperparameters) describes.
+
+    Built outside Lightning's CLI context: inside it, ``save_hyperparameters`` would record the arguments
+    of the module the CLI is instantiating (the generator) instead of the tokenizer's own."""
+    token = _given_hyperparameters.set(None)
+    try:
+        return TextImageTokenizer(**{k: v for k, v in config.items() if not k.startswith("_")})
+    finally:
+        _given_hyperparameters.reset(token)
+
+
 def load_tokenizer(path: str) -> TextImageTokenizer:
     """A trained tokenizer checkpoint (read with ``weights_only=True``), frozen, in eval mode."""
-    from seqkit.model_files import load
-    tokenizer = load(path, model_class=TextImageTokenizer)
+    from seqkit.model_files import EXPORT_FORMAT, load
+
+    if Path(path).is_dir():  # an export folder: its config names the class
+        tokenizer = load(path)
+    else:
+        try:
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(2, "no such tokenizer checkpoint (train one with -c tokenizer_binary.yaml)",
+                                    path) from err
+        config = dict(checkpoint.get("hyper_parameters", {}))
+        if "quantizer" not in config or "downsample" not in config:
+            raise ValueError(f"{path}: not a text-image tokenizer checkpoint (no quantizer/downsample "
+                             f"hyperparameters; {EXPORT_FORMAT} exports are folders)")
+        tokenizer = build_tokenizer(config)
+        tokenizer.load_state_dict(checkpoint["state_dict"])
     if not isinstance(tokenizer, TextImageTokenizer):
         raise TypeError(f"{path}: holds a {type(tokenizer).__name__}, not a TextImageTokenizer")
-    return tokenizer
+    return tokenizer.requires_grad_(False).eval()
 
 
 class TextImageGenerator(L.LightningModule):
@@ -77,7 +105,7 @@ class TextImageGenerator(L.LightningModule):
         self.save_hyperparameters()
         self.tokenizer: TextImageTokenizer | None = None
         if tokenizer_config is not None:  # reloading: the weights come with this checkpoint's state dict
-            self.tokenizer = TextImageTokenizer(**tokenizer_config)
+            self.tokenizer = build_tokenizer(tokenizer_config)
         elif tokenizer is not None:
             self.tokenizer = load_tokenizer(tokenizer)
             self.hparams.tokenizer_config = {k: (list(v) if isinstance(v, tuple) else v)

@@ -129,12 +129,14 @@ class PageRenderer:
 
     ``split`` picks the train or test verses; ``control`` replaces the words (shuffled, or random strings of
     the same lengths) after layout choices are drawn, so a control page looks like its real twin.
+    ``words`` = (min, max) draws short captions instead of full pages: one paragraph of that many words, the
+    prompts a generator learns from (text that fits is drawn whole).
     """
 
     def __init__(self, image_size: int = 256, fonts: tuple[str, ...] | list[str] = tuple(FONTS),
                  sizes: tuple[int, ...] | list[int] = (11, 13, 16), layouts: tuple[str, ...] | list[str] = LAYOUTS,
                  aligns: tuple[str, ...] | list[str] = ALIGNS, colour: bool = True, split: str = "train",
-                 control: str = "none", seed: int = 0) -> None:
+                 control: str = "none", words: tuple[int, int] | list[int] | None = None, seed: int = 0) -> None:
         unknown = [x for x in layouts if x not in LAYOUTS]
         if unknown:
             raise ValueError(f"unknown layouts {unknown}; choose from {LAYOUTS}")
@@ -144,6 +146,9 @@ class PageRenderer:
         self.image_size = image_size
         self.fonts, self.sizes, self.layouts, self.aligns = tuple(fonts), tuple(sizes), tuple(layouts), tuple(aligns)
         self.colour, self.control, self.seed = colour, control, seed
+        if words is not None and not (len(words) == 2 and 1 <= words[0] <= words[1]):
+            raise ValueError(f"words must be [min, max] with 1 <= min <= max, got {words}")
+        self.words = tuple(words) if words is not None else None
         self.verses = split_verses(split)
 
     def style(self, rng: random.Random) -> PageStyle:
@@ -180,7 +185,11 @@ class PageRenderer:
         style = self.style(rng)
         # enough characters to fill the page at this size (about 0.6 em per glyph, 1.15 em per line)
         n_chars = int((self.image_size / (0.55 * style.size)) * (self.image_size / (1.15 * style.size))) + 20
-        blocks = self.blocks(rng, style.layout, n_chars)
+        if self.words is not None:
+            words = passage(self.verses, rng, 20 * self.words[1]).split()[: rng.randint(*self.words)]
+            blocks = [("paragraph", " ".join(words))]
+        else:
+            blocks = self.blocks(rng, style.layout, n_chars)
         blocks = [(kind, apply_control(text, self.control, rng)) for kind, text in blocks]
         return draw_page(blocks, style, self.image_size)
 

@@ -6,7 +6,8 @@ K-dimensional latent. Everything else (encoder, decoder, losses, schedule) is sh
 in the quantiser. The reconstruction loss is L1 + L2 on pixels in [-1, 1]; ``text_aware_weight`` α > 0
 weighs each pixel by 1 + α·(Sobel edge strength of the original, dilated 3×3, scaled to [0, 1]), so glyph
 strokes and their borders count more than flat background (reported with and without in the benchmark).
-Validation and test report PSNR, SSIM and code usage (distinct codes seen / codebook size).
+Validation and test report the reconstruction loss (``val_loss``, what checkpoints keep the best of), PSNR,
+SSIM and code usage (distinct codes seen / codebook size).
 """
 
 from __future__ import annotations
@@ -135,7 +136,7 @@ class TextImageTokenizer(L.LightningModule):
         images = batch["image"]
         reconstruction, indices, _ = self(images)
         n = images.shape[0]
-        self.log(f"{stage}_reconstruction", self.reconstruction_loss(reconstruction, images), batch_size=n,
+        self.log(f"{stage}_loss", self.reconstruction_loss(reconstruction, images), batch_size=n,
                  sync_dist=True, prog_bar=stage == "val")
         self.log(f"{stage}_psnr", psnr(reconstruction, images).mean(), batch_size=n, sync_dist=True, prog_bar=True)
         self.log(f"{stage}_ssim", ssim(reconstruction, images).mean(), batch_size=n, sync_dist=True)
