@@ -173,11 +173,15 @@ class TextImageGenerator(L.LightningModule):
             return batch["text_ids"]
         return text_bytes(list(batch["text"]), self.hparams.max_text_bytes).to(self.device)
 
-    def _step(self, batch: dict[str, Any], stage: str) -> Tensor:
+    def loss(self, batch: dict[str, Any]) -> Tensor:
+        """Mean nats per image token of a batch (``tokens`` or ``image``, and ``text`` or ``text_ids``)."""
         tokens = self.image_tokens(batch)
-        text_ids = self.batch_text(batch)
-        loss = self.token_nll(self(text_ids, tokens), tokens)
-        self.log(f"{stage}_loss", loss, prog_bar=True, batch_size=tokens.shape[0], sync_dist=stage != "train")
+        return self.token_nll(self(self.batch_text(batch), tokens), tokens)
+
+    def _step(self, batch: dict[str, Any], stage: str) -> Tensor:
+        loss = self.loss(batch)
+        n = len(batch["text"]) if "text" in batch else batch["text_ids"].shape[0]
+        self.log(f"{stage}_loss", loss, prog_bar=True, batch_size=n, sync_dist=stage != "train")
         return loss
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
