@@ -10,7 +10,6 @@ tenth file (in name order) goes to validation, the next to test.
 
 from __future__ import annotations
 
-import csv
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from seqkit.commands.user_errors import InputError
+from seqkit.data.captioned_folder import read_captions, split_of
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 IMAGE_MODES = ("RGB", "RGBA", "L", "LA", "P")
@@ -65,42 +65,6 @@ def read_image(path: str | Path, size: int | None = None, resize: bool = False) 
         raise TextImageError(path, None, f"cannot be read as an image ({err.__class__.__name__}: {err})") from err
 
 
-def _captions(folder: Path, images: list[Path]) -> dict[Path, str]:
-    table = folder / "captions.csv"
-    out: dict[Path, str] = {}
-    if table.exists():
-        with table.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if not {"file", "text"} <= set(reader.fieldnames or []):
-                raise TextImageError(table, "line 1", "expected the header file,text")
-            for line, row in enumerate(reader, start=2):
-                text = (row["text"] or "").strip()
-                if not text:
-                    raise TextImageError(table, f"line {line}", f"empty text for {row['file']!r}")
-                out[(folder / row["file"]).resolve()] = text
-    for image in images:
-        if image.resolve() in out:
-            continue
-        side = image.with_suffix(".txt")
-        if not side.exists():
-            raise TextImageError(image, None, f"no caption: add a line for it to {table.name} or write {side.name}")
-        text = side.read_text(encoding="utf-8").strip()
-        if not text:
-            raise TextImageError(side, None, "empty caption")
-        out[image.resolve()] = text
-    return out
-
-
-def _split(index: int, n_files: int) -> str:
-    if n_files < 3:
-        return "train" if index == 0 else "val"
-    if index % 10 == 8 or (n_files < 10 and index == n_files - 2):
-        return "val"
-    if index % 10 == 9 or (n_files < 10 and index == n_files - 1):
-        return "test"
-    return "train"
-
-
 def read_image_folder(folder: str | Path, size: int, resize: bool = False
                       ) -> tuple[list[TextImageRecord], list[tuple[str, str]]]:
     """The folder's captioned images, and (file, reason) for each image skipped."""
@@ -110,7 +74,7 @@ def read_image_folder(folder: str | Path, size: int, resize: bool = False
     images = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
         raise TextImageError(folder, None, f"holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    captions = _captions(folder, images)
+    captions = read_captions(folder, images, "text", TextImageError)
     records, skipped = [], []
     for i, path in enumerate(images):
         try:
@@ -118,7 +82,7 @@ def read_image_folder(folder: str | Path, size: int, resize: bool = False
         except TextImageError as err:
             skipped.append((str(path), err.what))
             continue
-        records.append(TextImageRecord(pixels, captions[path.resolve()], _split(i, len(images)), path.name))
+        records.append(TextImageRecord(pixels, captions[path.resolve()], split_of(i, len(images)), path.name))
     for path, reason in skipped:
         warnings.warn(f"skipped {path}: {reason}", stacklevel=2)
     if not any(r.split == "train" for r in records):
