@@ -67,7 +67,7 @@ class TextImageTokenizer(L.LightningModule):
     def __init__(self, quantizer: str = "binary", bits: int = 13, binary_kind: str = "lfq", downsample: int = 16,
                  patch: int = 4, channels: list[int] | None = None, image_size: int = 256, l1_weight: float = 1.0,
                  l2_weight: float = 1.0, text_aware_weight: float = 0.0, commitment_weight: float = 0.25,
-                 entropy_weight: float = 0.1, lr: float = 1e-3, weight_decay: float = 0.0,
+                 entropy_weight: float = 0.1, lr: float = 5e-4, weight_decay: float = 0.0,
                  warmup_steps: int = 200) -> None:
         super().__init__()
         if quantizer not in QUANTIZERS:
