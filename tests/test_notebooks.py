@@ -23,10 +23,13 @@ EXPECTED_FILES = {"backbones.ipynb": ["backbones_out/accuracy_vs_length.png"],
                   "protein.ipynb": ["protein_out/dms_scatter.png", "protein_out/generated_identity.png"],
                   "video.ipynb": ["video_out/training_clips.png", "video_out/ground_truth.gif",
                                   "video_out/co_denoising.gif", "video_out/isolated.gif",
-                                  "video_out/seams_per_frame.png"]}
+                                  "video_out/seams_per_frame.png"],
+                  "textimage.ipynb": ["textimage_out/pages.png", "textimage_out/reconstructions.png",
+                                      "textimage_out/generated.png"]}
 METRICS = {"backbones.ipynb": "backbones_out/metrics.json", "dna.ipynb": "dna_out/metrics.json",
            "forecast.ipynb": "forecast_out/metrics.json", "motion.ipynb": "motion_out/metrics.json",
-           "protein.ipynb": "protein_out/metrics.json", "video.ipynb": "video_out/metrics.json"}
+           "protein.ipynb": "protein_out/metrics.json", "video.ipynb": "video_out/metrics.json",
+           "textimage.ipynb": "textimage_out/metrics.json"}
 SHARED = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
 
 
@@ -78,11 +81,21 @@ def video_co_denoising_removes_seams(m: dict) -> None:
     assert m["finite"] and m["length"] == 48, m
 
 
+def textimage_learns_both_stages(m: dict) -> None:
+    """Text images: the tokenizer's reconstruction gains PSNR over its untrained self, the generator's loss falls
+    well below an untrained model's K·ln 2 nats per token; OCR reads the rendered originals (when installed)."""
+    assert m["tokenizer_psnr_trained"] > m["tokenizer_psnr_untrained"] + 3, m
+    assert m["generator_nll_trained"] < 0.8 * min(m["uniform_nll"], m["generator_nll_untrained"]), m
+    assert m.get("ocr_original_characters", 1.0) > 0.9, m
+    assert m["generated_shape"][0] == 2, m
+
+
 HEADLINES: dict[str, Callable[[dict], None]] = {"video.ipynb": video_co_denoising_removes_seams,
                                                 "backbones.ipynb": backbones_beat_chance,
                                                 "motion.ipynb": motion_learns_both_stages,
                                                 "forecast.ipynb": forecasts_beat_naive,
-                                                "dna.ipynb": dna_beats_uniform, "protein.ipynb": protein_ranks_its_dms}
+                                                "dna.ipynb": dna_beats_uniform, "protein.ipynb": protein_ranks_its_dms,
+                                                "textimage.ipynb": textimage_learns_both_stages}
 
 
 def test_every_notebook_has_expected_outputs_listed() -> None:

@@ -10,13 +10,13 @@ Files are split whole: every tenth file (in name order) goes to validation, the 
 
 from __future__ import annotations
 
-import csv
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from seqkit.data.captioned_folder import read_captions, split_of
 from seqkit.data.video_files import IMAGE_SUFFIXES, VIDEO_SUFFIXES, VideoFileError, read_video
 from seqkit.domains.video.timed_prompts import VideoPromptError
 
@@ -37,42 +37,6 @@ def _is_clip(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 
 
-def _captions(folder: Path, clips: list[Path]) -> dict[Path, str]:
-    table = folder / "captions.csv"
-    out: dict[Path, str] = {}
-    if table.exists():
-        with table.open(newline="") as fh:
-            reader = csv.DictReader(fh)
-            if not {"file", "caption"} <= set(reader.fieldnames or []):
-                raise VideoPromptError(table, "line 1", "expected the header file,caption")
-            for line, row in enumerate(reader, start=2):
-                caption = (row["caption"] or "").strip()
-                if not caption:
-                    raise VideoPromptError(table, f"line {line}", f"empty caption for {row['file']!r}")
-                out[(folder / row["file"]).resolve()] = caption
-    for clip in clips:
-        if clip.resolve() in out:
-            continue
-        side = clip.with_suffix(".txt") if clip.is_file() else clip.parent / f"{clip.name}.txt"
-        if not side.exists():
-            raise VideoPromptError(clip, None, f"no caption: add a line for it to {table.name} or write {side.name}")
-        caption = side.read_text().strip()
-        if not caption:
-            raise VideoPromptError(side, None, "empty caption")
-        out[clip.resolve()] = caption
-    return out
-
-
-def _split(index: int, n_files: int) -> str:
-    if n_files < 3:
-        return "train" if index == 0 else "val"
-    if index % 10 == 8 or (n_files < 10 and index == n_files - 2):
-        return "val"
-    if index % 10 == 9 or (n_files < 10 and index == n_files - 1):
-        return "test"
-    return "train"
-
-
 def read_clip_folder(folder: str | Path, frames: int, size: int, fps: float | None = None
                      ) -> tuple[list[ClipRecord], list[tuple[str, str]]]:
     """Training clips of a folder, and (file, reason) for each clip skipped."""
@@ -82,7 +46,7 @@ def read_clip_folder(folder: str | Path, frames: int, size: int, fps: float | No
     clips = sorted(p for p in folder.iterdir() if p.name != "captions.csv" and _is_clip(p))
     if not clips:
         raise VideoFileError(folder, None, "holds no clips (MP4, GIF or folders of PNG frames)")
-    captions = _captions(folder, clips)
+    captions = read_captions(folder, clips, "caption", VideoPromptError)
     records, skipped = [], []
     for i, clip in enumerate(clips):
         try:
@@ -93,7 +57,7 @@ def read_clip_folder(folder: str | Path, frames: int, size: int, fps: float | No
         if len(video) < frames:
             skipped.append((str(clip), f"{len(video)} frames, shorter than one clip of {frames}"))
             continue
-        split = _split(i, len(clips))
+        split = split_of(i, len(clips))
         for start in range(0, len(video) - frames + 1, frames):
             records.append(ClipRecord(video.frames[start:start + frames], captions[clip.resolve()], split,
                                       f"{clip.name}@{start}"))

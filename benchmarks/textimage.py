@@ -1,0 +1,323 @@
+"""Long-text image benchmarks: binary tokens against VQ at equal bits, legibility by OCR, generator cost.
+
+What (each a section of ``results/textimage.md``, replaced on its own):
+
+1. ``reconstruction``: trains (through ``seqkit-textimage fit`` with the shipped configs, ``--tokenizer-steps``
+   optimiser steps each) the binary tokenizer (K = 13 sign bits per token), the VQ baseline (2^13 codes, the
+   same network and losses) and the binary one with the text-aware (edge-weighted) loss; then on ``--pages``
+   unseen test pages per word set (real KJV text, the same words shuffled, random strings of the same lengths):
+   PSNR, SSIM, code usage, and tesseract's character and word accuracy on the reconstructions against the exact
+   page text, with the originals' accuracy as the ceiling and bootstrap 95 % intervals.
+   ``--variants`` adds ``binary18`` / ``vq18`` / ``bsq13``.
+2. ``generation``: trains the generator (``generator.yaml``: Mamba-2, softmax head) on the binary tokenizer's
+   tokens, then renders ``--prompts`` unseen test prompts per length bucket (under 10 words, 10 or more) and
+   scores tesseract's reading of each generated image against the prompt, beside the rendered page of the
+   same prompt and its tokenizer reconstruction (the ceilings).
+3. ``throughput``: generator training tokens/s (forward + backward + AdamW) and peak memory at 1,024 and
+   4,096 image tokens (512² and 1024² pages at 16× downsampling), Mamba-2 against attention at the shipped
+   width and depth, fresh process per point, same run.
+
+    python benchmarks/textimage.py --sections reconstruction generation --tokenizer-steps 3000 --generator-steps 2000
+    python benchmarks/textimage.py --sections throughput
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import provenance  # benchmarks/provenance.py
+import torch
+from console_fit import fit_stage  # benchmarks/console_fit.py
+from report_sections import replace_section  # benchmarks/report_sections.py
+from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
+
+REPORT = Path(__file__).parent / "results" / "textimage.md"
+COMMAND = "seqkit.domains.textimage.cli"
+_TOKENIZER = ["seqkit/domains/textimage/autoencoder.py", "seqkit/domains/textimage/binary_quantizer.py",
+              "seqkit/domains/textimage/vector_quantizer.py", "seqkit/domains/textimage/tokenizer_module.py",
+              "seqkit/domains/textimage/render.py", "seqkit/domains/textimage/corpus.py",
+              "seqkit/domains/textimage/fonts.py", "seqkit/domains/textimage/data.py",
+              "seqkit/domains/textimage/ocr.py", "seqkit/domains/textimage/configs", "seqkit/optim.py"]
+_GENERATOR = ["seqkit/domains/textimage/generator_module.py", "seqkit/backbone.py", "seqkit/mixers/mamba2.py",
+              "seqkit/mixers/full_attention.py", "seqkit/mixers/attention_heads.py", "seqkit/kernels/ssd",
+              "seqkit/sampling.py"]
+MEASURES = {"reconstruction": ("benchmarks/textimage.py", "benchmarks/console_fit.py", *_TOKENIZER),
+            "generation": ("benchmarks/textimage.py", "benchmarks/console_fit.py", *_TOKENIZER, *_GENERATOR),
+            "throughput": ("benchmarks/textimage.py", *_GENERATOR)}
+VAL_EVERY = 500
+# variant -> (shipped config, extra arguments, label)
+VARIANTS = {"binary13": ("tokenizer_binary", [], "binary (LFQ), K = 13"),
+            "vq13": ("tokenizer_vq", [], "VQ, 2^13 codes"),
+            "binary13_text": ("tokenizer_binary", ["--model.init_args.text_aware_weight=2.0"],
+                              "binary (LFQ), K = 13, text-aware loss α = 2"),
+            "bsq13": ("tokenizer_binary", ["--model.init_args.binary_kind=bsq"], "binary (BSQ), K = 13"),
+            "binary18": ("tokenizer_binary", ["--model.init_args.bits=18"], "binary (LFQ), K = 18"),
+            "vq18": ("tokenizer_vq", ["--model.init_args.bits=18"], "VQ, 2^18 codes")}
+CONTROLS = (("none", "real text"), ("shuffled_words", "shuffled words"), ("random_strings", "random strings"))
+
+
+def _machine(threads: int) -> str:
+    return f"{threads} torch thread(s) on this machine's CPU (see provenance)."
+
+
+def bootstrap(values: list[float], rounds: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """Mean and the 2.5 / 97.5 percentiles of the mean over ``rounds`` resamples."""
+    x = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), (rounds, len(x)))].mean(1)
+    return float(x.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+
+
+def _cell(values: list[float]) -> str:
+    mean, lo, hi = bootstrap(values)
+    return f"{100 * mean:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
+
+
+def _tokenizer(root: Path, variant: str, steps: int, threads: int):
+    from seqkit.domains.textimage.generator_module import load_tokenizer
+
+    stage, extra, _ = VARIANTS[variant]
+    summary = fit_stage(COMMAND, stage, root / variant, steps, threads, VAL_EVERY, extra)
+    return load_tokenizer(str(root / variant / stage / "checkpoints" / "last.ckpt")), summary
+
+
+def _pages(control: str, n: int, seed: int):
+    from seqkit.domains.textimage.data import RenderedPages
+
+    return RenderedPages(n, "test", seed, control=control, image_size=256)
+
+
+def section_reconstruction(root: Path, variants: list[str], steps: int, threads: int, n_pages: int
+                           ) -> tuple[str, dict]:
+    from seqkit.domains.textimage.data import tensor_to_image
+    from seqkit.domains.textimage.ocr import engine_version, legibility, read_text
+    from seqkit.domains.textimage.tokenizer_module import psnr, ssim
+
+    torch.set_num_threads(threads)
+    rows: dict[str, dict] = {}
+    originals: dict[str, dict] = {}
+    for control, _ in CONTROLS:
+        pages = _pages(control, n_pages, seed=7)
+        readings = [legibility(pages[i]["text"], read_text(tensor_to_image(pages[i]["image"]))) for i in range(n_pages)]
+        originals[control] = {"characters": [r.characters for r in readings], "words": [r.words for r in readings]}
+        print("originals", control, np.mean(originals[control]["characters"]), flush=True)
+    runs = {}
+    for variant in variants:
+        tokenizer, runs[variant] = _tokenizer(root, variant, steps, threads)
+        row: dict[str, dict] = {}
+        for control, _ in CONTROLS:
+            pages = _pages(control, n_pages, seed=7)
+            chars, words, psnrs, ssims, codes = [], [], [], [], []
+            for start in range(0, n_pages, 8):
+                batch = torch.stack([pages[i]["image"] for i in range(start, min(n_pages, start + 8))])
+                with torch.no_grad():
+                    reconstruction, indices, _ = tokenizer(batch)
+                psnrs += psnr(reconstruction, batch).tolist()
+                ssims += ssim(reconstruction, batch).tolist()
+                codes.append(indices.flatten())
+                for k, image in enumerate(tensor_to_image(reconstruction)):
+                    r = legibility(pages[start + k]["text"], read_text(image))
+                    chars.append(r.characters)
+                    words.append(r.words)
+            tokens = torch.cat(codes)
+            row[control] = {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)),
+                            "code_usage": len(torch.unique(tokens)) / 2 ** tokenizer.bits, "tokens": len(tokens),
+                            "characters": chars, "words": words}
+            print(variant, control, row[control]["psnr"], np.mean(chars), flush=True)
+        rows[variant] = row
+    bits = {v: 13 if "13" in v else 18 for v in variants}
+    lines = ["## Reconstruction at equal bits: binary tokens against VQ", "",
+             f"{n_pages} unseen 256×256 test pages per word set (verses from the last quarter of the KJV; fonts DejaVu "
+             "and Liberation sans/serif/mono at 11, 13 and 16 px; paragraph, document and slide layouts; colour "
+             "pairs with contrast ≥ 4.5), 16×16 = 256 tokens per page. Each tokenizer trained by "
+             f"`seqkit-textimage fit -c <config> --trainer.max_steps={steps}` (batch 8; minutes in the table). "
+             f"OCR: {engine_version()} (`--psm 6`, pages upscaled 2×), accuracy = 1 − CER and 1 − WER against the "
+             "exact page text, in %, with bootstrap 95 % intervals over pages. Code usage = distinct codes among "
+             "all test tokens over 2^K (at most tokens / 2^K).", "",
+             "| tokenizer | bits / page | train min | words | PSNR | SSIM | code usage | OCR characters | OCR words |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for control, name in CONTROLS:
+        o = originals[control]
+        lines.append(f"| originals (ceiling) | – | – | {name} | ∞ | 1 | – | {_cell(o['characters'])} | "
+                     f"{_cell(o['words'])} |")
+    for variant in variants:
+        for control, name in CONTROLS:
+            r = rows[variant][control]
+            lines.append(f"| {VARIANTS[variant][2]} | {256 * bits[variant]:,} | "
+                         f"{runs[variant]['fit_seconds'] / 60:.0f} | {name} | {r['psnr']:.2f} | {r['ssim']:.3f} | "
+                         f"{r['code_usage']:.3f} | {_cell(r['characters'])} | {_cell(r['words'])} |")
+    figures = {"originals": originals, "rows": rows, "runs": runs, "steps": steps, "pages": n_pages}
+    return "\n".join(lines), figures
+
+
+def _prompts(n: int, lo: int, hi: int, seed: int) -> list[str]:
+    from seqkit.domains.textimage.corpus import passage, split_verses
+
+    rng = random.Random(seed)
+    verses = split_verses("test")
+    return [" ".join(passage(verses, rng, 20 * hi).split()[: rng.randint(lo, hi)]) for _ in range(n)]
+
+
+def section_generation(root: Path, tokenizer_steps: int, steps: int, threads: int, n_prompts: int,
+                       temperature: float, top_k: int | None) -> tuple[str, dict]:
+    from seqkit.domains.textimage.data import image_to_tensor, tensor_to_image
+    from seqkit.domains.textimage.generator_module import TextImageGenerator
+    from seqkit.domains.textimage.ocr import engine_version, legibility, read_text
+    from seqkit.domains.textimage.render import PageRenderer, PageStyle
+
+    tokenizer, tokenizer_run = _tokenizer(root, "binary13", tokenizer_steps, threads)
+    ckpt = root / "binary13" / "tokenizer_binary" / "checkpoints" / "last.ckpt"
+    run = fit_stage(COMMAND, "generator", root / "generator", steps, threads, VAL_EVERY,
+                    [f"--model.init_args.tokenizer={ckpt}"])
+    torch.set_num_threads(threads)
+    model = TextImageGenerator.load_from_checkpoint(root / "generator" / "generator" / "checkpoints" / "last.ckpt",
+                                                    map_location="cpu", weights_only=True).eval()
+    renderer = PageRenderer(256, sizes=[16], layouts=["paragraph"])
+    buckets = {"under 10 words": _prompts(n_prompts, 2, 9, seed=11), "10 words or more": _prompts(n_prompts, 10, 24,
+                                                                                                   seed=12)}
+    rows: dict[str, dict] = {}
+    for bucket, prompts in buckets.items():
+        generated, rendered, rebuilt, seconds = [], [], [], []
+        for k, text in enumerate(prompts):
+            page = renderer.render_text(text, PageStyle(font="dejavu-sans", size=16))
+            rendered.append(legibility(text, read_text(page.image)).characters)
+            with torch.no_grad():
+                reconstruction = tensor_to_image(tokenizer(image_to_tensor(page.image)[None])[0][0])
+                rebuilt.append(legibility(text, read_text(reconstruction)).characters)
+                start = time.perf_counter()
+                image = model.generate([text], temperature=temperature, top_k=top_k, seed=k)[0]
+                seconds.append(time.perf_counter() - start)
+            generated.append(legibility(text, read_text(tensor_to_image(image))).characters)
+        rows[bucket] = {"generated": generated, "rendered": rendered, "reconstructed": rebuilt,
+                        "seconds": float(np.mean(seconds)), "words": float(np.mean([len(p.split()) for p in prompts]))}
+        print(bucket, np.mean(generated), np.mean(rendered), flush=True)
+    h = model.hparams
+    lines = ["## Generated long-text images: OCR against the prompt", "",
+             f"The generator (`generator.yaml`: {h['layers']}, width {h['d_model']}, {h['head']} head; "
+             f"`--trainer.max_steps={steps}`, {run['fit_seconds'] / 60:.0f} min) over the binary K = 13 tokenizer "
+             f"({tokenizer_steps} steps, {tokenizer_run['fit_seconds'] / 60:.0f} min), trained on 2–24-word prompts "
+             f"drawn at 16 px. {n_prompts} unseen test prompts per bucket, one image each (temperature "
+             f"{temperature:g}, top-k {top_k or 'off'}); OCR: {engine_version()}. Character accuracy (1 − CER, %) "
+             "of the generated image against the prompt, beside the page the renderer draws for the same prompt "
+             "(the ceiling) and that page through the tokenizer (the ceiling the tokenizer allows).", "",
+             "| prompts | mean words | generated | rendered page | tokenizer reconstruction | s per image |",
+             "|---|---|---|---|---|---|"]
+    for bucket, r in rows.items():
+        lines.append(f"| {bucket} | {r['words']:.1f} | {_cell(r['generated'])} | {_cell(r['rendered'])} | "
+                     f"{_cell(r['reconstructed'])} | {r['seconds']:.1f} |")
+    return "\n".join(lines), {"rows": rows, "runs": {"tokenizer": tokenizer_run, "generator": run}}
+
+
+def _shipped_generator() -> dict:
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("seqkit.domains.textimage").joinpath("configs/generator.yaml").read_text()
+    return yaml.safe_load(text)["model"]["init_args"]
+
+
+def _one_throughput_point(layers: str, grid: int, threads: int, steps: int) -> dict:
+    """In a fresh process: training tokens/s and peak RSS of the shipped generator on random tokens."""
+    from seqkit.domains.textimage.generator_module import TextImageGenerator, text_bytes
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    shipped = {k: v for k, v in _shipped_generator().items() if k in ("d_model", "mlp_ratio", "head")}
+    depth = int(str(_shipped_generator()["layers"]).split("*")[1])
+    model = TextImageGenerator(bits=13, grid=grid, layers=f"{layers}*{depth}", **shipped)
+    optimiser = torch.optim.AdamW(model.parameters(), 1e-4)
+    text = text_bytes(["In the beginning God created the heaven and the earth."], 256)
+    tokens = torch.randint(0, 2 ** 13, (1, grid, grid))
+
+    def step() -> None:
+        loss = model.token_nll(model(text, tokens), tokens)
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad(set_to_none=True)
+
+    step()  # warm-up: allocates the optimiser's moments
+    before = current_rss_bytes()
+    reset_peak_rss()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    seconds = (time.perf_counter() - start) / steps
+    n_tokens = grid * grid + text.shape[1] + 1
+    return {"tokens_per_second": n_tokens / seconds, "seconds_per_step": seconds,
+            "peak_mib": (peak_rss_bytes() - before) / 2 ** 20, "sequence": n_tokens,
+            "parameters": sum(p.numel() for p in model.parameters())}
+
+
+def section_throughput(threads: int, steps: int) -> tuple[str, dict]:
+    shipped = _shipped_generator()
+    grids = {1024: 32, 4096: 64}
+    rows: dict[str, dict] = {}
+    for layers in ("mamba2", "attention"):
+        rows[layers] = {}
+        for n, grid in grids.items():
+            arg = json.dumps({"layers": layers, "grid": grid, "threads": threads, "steps": steps})
+            out = subprocess.run([sys.executable, __file__, "--one", arg], capture_output=True, text=True, check=True)
+            rows[layers][n] = json.loads(out.stdout.strip().splitlines()[-1])
+            print(layers, n, rows[layers][n], flush=True)
+    depth = str(shipped["layers"]).split("*")[1]
+    lines = ["## Generator training cost at 1k and 4k image tokens", "",
+             f"The shipped generator (width {shipped['d_model']}, {depth} layers, {shipped['head']} head over 2^13 "
+             "codes) on random tokens of a 512² (1,024 tokens) and a 1024² page (4,096 tokens) after a 54-byte "
+             f"prompt, batch 1; forward + backward + AdamW, mean of {steps} steps after one warm-up step; a fresh "
+             "process per point; peak = RSS high-water mark above the RSS before the timed steps.", "",
+             "| backbone | parameters | 1,024 tokens: tokens/s | peak MiB | 4,096 tokens: tokens/s | peak MiB | "
+             "tokens/s at 4k vs 1k |", "|---|---|---|---|---|---|---|"]
+    for layers, r in rows.items():
+        a, b = r[1024], r[4096]
+        lines.append(f"| {layers} | {a['parameters'] / 1e6:.1f} M | {a['tokens_per_second']:.0f} | "
+                     f"{a['peak_mib']:.0f} | {b['tokens_per_second']:.0f} | {b['peak_mib']:.0f} | "
+                     f"{b['tokens_per_second'] / a['tokens_per_second']:.2f} |")
+    return "\n".join(lines), {"rows": {k: {str(n): v for n, v in r.items()} for k, r in rows.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", nargs="+", choices=["reconstruction", "generation", "throughput"],
+                        default=["reconstruction", "generation", "throughput"])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tokenizer-steps", type=int, default=3000)
+    parser.add_argument("--generator-steps", type=int, default=2000)
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["binary13", "vq13", "binary13_text"])
+    parser.add_argument("--runs", type=Path, default=Path("runs/textimage_benchmark"))
+    parser.add_argument("--pages", type=int, default=200, help="reconstruction: test pages per word set")
+    parser.add_argument("--prompts", type=int, default=25, help="generation: prompts per length bucket")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-k", type=int, default=None)
+    parser.add_argument("--throughput-steps", type=int, default=3)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        spec = json.loads(args.one)
+        print(json.dumps(_one_throughput_point(spec["layers"], spec["grid"], spec["threads"], spec["steps"])))
+        return
+    for section in args.sections:
+        if section == "reconstruction":
+            text, figures = section_reconstruction(args.runs, args.variants, args.tokenizer_steps, args.threads,
+                                                   args.pages)
+        elif section == "generation":
+            text, figures = section_generation(args.runs, args.tokenizer_steps, args.generator_steps, args.threads,
+                                               args.prompts, args.temperature, args.top_k)
+        else:
+            text, figures = section_throughput(args.threads, args.throughput_steps)
+        markers = (f"<!-- textimage:{section} -->", f"<!-- /textimage:{section} -->")
+        text = provenance.stamp(REPORT, f"{text}\n\n{_machine(args.threads)}", MEASURES[section], figures,
+                                section=f"textimage:{section}")
+        replace_section(REPORT, markers, f"{markers[0]}\n{text}\n{markers[1]}", "Long-text image benchmarks")
+        print(text, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""OCR legibility, the field's measure of a text image: tesseract's reading scored against the exact text.
+
+Character accuracy is 1 − CER and word accuracy 1 − WER, both Levenshtein distances over the reference
+length (floored at 0), after collapsing whitespace, so line breaks do not count. The engine and its
+version are reported with every figure, because the choice of OCR engine dominates such numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+TESSERACT_PACKAGES = "tesseract-ocr tesseract-ocr-eng"
+
+
+class OCRUnavailableError(RuntimeError):
+    """The tesseract binary is not installed; the message says which Debian packages to install."""
+
+
+def _check_tesseract() -> None:
+    if shutil.which("tesseract") is None:
+        raise OCRUnavailableError(f"OCR needs the tesseract binary: install the Debian packages {TESSERACT_PACKAGES} "
+                                  f"(sudo apt-get install {TESSERACT_PACKAGES})")
+
+
+@functools.lru_cache(maxsize=1)
+def engine_version() -> str:
+    """``tesseract <version>`` of the installed engine."""
+    _check_tesseract()
+    import pytesseract
+    return f"tesseract {pytesseract.get_tesseract_version()}"
+
+
+def read_text(image: np.ndarray, upscale: int = 2, page_segmentation: int = 6) -> str:
+    """Tesseract's reading of an (H, W, 3) or (H, W) uint8 image, upscaled ``upscale``× (bicubic) first.
+
+    ``page_segmentation`` 6 reads the page as one block of text, which suits paragraphs and slides alike;
+    upscaling small glyphs (11–13 px) 2× lifts tesseract's accuracy on clean pages to the ~99 % ceiling."""
+    _check_tesseract()
+    import pytesseract
+    picture = Image.fromarray(np.ascontiguousarray(image))
+    if upscale > 1:
+        picture = picture.resize((picture.width * upscale, picture.height * upscale), Image.BICUBIC)
+    return pytesseract.image_to_string(picture, config=f"--psm {page_segmentation}")
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed to single spaces, ends stripped."""
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Legibility:
+    """Character and word accuracy of one reading against its reference."""
+
+    characters: float
+    words: float
+    n_characters: int
+    n_words: int
+
+
+def legibility(reference: str, reading: str) -> Legibility:
+    """1 − CER and 1 − WER of ``reading`` against ``reference`` (each floored at 0)."""
+    ref, hyp = normalise(reference), normalise(reading)
+    ref_words, hyp_words = ref.split(), hyp.split()
+    if not ref:
+        raise ValueError("legibility needs a non-empty reference text")
+    chars = 1.0 - Levenshtein.distance(ref, hyp) / len(ref)
+    words = 1.0 - Levenshtein.distance(ref_words, hyp_words) / len(ref_words)
+    return Legibility(max(0.0, chars), max(0.0, words), len(ref), len(ref_words))

@@ -1,0 +1,35 @@
+"""OCR legibility: the accuracy arithmetic, and tesseract reading rendered pages (real text and controls)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from seqkit.domains.textimage.ocr import legibility, read_text
+from seqkit.domains.textimage.render import PageRenderer
+
+needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
+                                     reason="tesseract is not installed (apt-get install tesseract-ocr)")
+
+
+def test_character_and_word_accuracy_are_one_minus_error_rates() -> None:
+    assert legibility("the cat sat", "the cat sat") == legibility("the  cat\nsat", "the cat sat")
+    one = legibility("abcd efgh", "abcd efgx")
+    assert one.characters == pytest.approx(1 - 1 / 9) and one.words == pytest.approx(0.5)
+    assert legibility("abc", "a completely different and much longer reading").characters == 0.0
+    with pytest.raises(ValueError, match="non-empty reference"):
+        legibility("  ", "x")
+
+
+@needs_tesseract
+def test_tesseract_reads_rendered_pages_and_random_strings_score_lower() -> None:
+    real = PageRenderer(256, sizes=[13], seed=1, split="test")
+    control = PageRenderer(256, sizes=[13], seed=1, split="test", control="random_strings")
+    scores = [legibility(p.text, read_text(p.image)).characters for p in (real(0), real(1))]
+    assert min(scores) > 0.95
+    noise = [legibility(p.text, read_text(p.image)).characters for p in (control(0), control(1))]
+    assert min(noise) > 0.8
+    blank = np.full((256, 256, 3), 255, np.uint8)
+    assert legibility(real(0).text, read_text(blank)).characters < 0.05
