@@ -230,8 +230,9 @@ def _one_throughput_point(layers: str, grid: int, threads: int, steps: int) -> d
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    shipped = {k: v for k, v in _shipped_generator().items() if k in ("d_model", "mlp_ratio", "head")}
-    depth = int(str(_shipped_generator()["layers"]).split("*")[1])
+    config = _shipped_generator()
+    shipped = {k: v for k, v in config.items() if k in ("d_model", "mlp_ratio", "head")}
+    depth = int(str(config["layers"]).split("*")[1])
     model = TextImageGenerator(bits=13, grid=grid, layers=f"{layers}*{depth}", **shipped)
     optimiser = torch.optim.AdamW(model.parameters(), 1e-4)
     text = text_bytes(["In the beginning God created the heaven and the earth."], 256)

@@ -73,10 +73,6 @@ class BinaryQuantizer(nn.Module):
         signs = indices_to_bits(indices, self.bits).float() * 2 - 1  # (B, H, W, K)
         return (signs * self.code_scale).permute(0, 3, 1, 2).contiguous()
 
-    def codes_from_bits(self, bits: torch.Tensor) -> torch.Tensor:
-        """(B, H, W, K) bits in {0, 1} → (B, K, H, W) quantised latents."""
-        return ((bits.float() * 2 - 1) * self.code_scale).permute(0, 3, 1, 2).contiguous()
-
     def entropy_terms(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-token entropy (mean) and batch codebook entropy (sum over bit groups) of (N, K) prepared latents."""
         # p(bit = 1 | x): softmax of 2τ⟨x, c⟩ over the two signs of a bit, codes at ±code_scale

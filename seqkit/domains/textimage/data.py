@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from seqkit.data import SplitDataModule, resolve_data_path
+from seqkit.data.video_files import from_uint8, to_uint8
 from seqkit.domains.textimage.fonts import FONTS
 from seqkit.domains.textimage.image_folder import TextImageError, TextImageRecord, read_image_folder
 from seqkit.domains.textimage.render import ALIGNS, LAYOUTS, PageRenderer
@@ -27,14 +28,13 @@ SPLIT_SEEDS = {"train": 0, "val": 1_000_003, "test": 2_000_003}
 
 
 def image_to_tensor(image: Any) -> torch.Tensor:
-    """uint8 (H, W, 3) → float (3, H, W) in [-1, 1]."""
-    return torch.tensor(np.asarray(image)).permute(2, 0, 1).float() / 127.5 - 1  # a copy: pages are read-only
+    """uint8 (H, W, 3) → float (3, H, W) in [-1, 1] (``video_files.from_uint8`` on one frame)."""
+    return from_uint8(np.array(image)[None])[0]  # a copy: rendered pages are read-only arrays
 
 
 def tensor_to_image(x: torch.Tensor) -> Any:
-    """float (3, H, W) or (B, 3, H, W) in [-1, 1] → uint8 (H, W, 3) or (B, H, W, 3) numpy."""
-    x = ((x.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return x.movedim(-3, -1).numpy()
+    """float (3, H, W) or (B, 3, H, W) in [-1, 1] → uint8 (H, W, 3) or (B, H, W, 3) (``video_files.to_uint8``)."""
+    return to_uint8(x) if x.dim() == 4 else to_uint8(x[None])[0]
 
 
 class RenderedPages(Dataset):

@@ -26,7 +26,7 @@ from lightning.pytorch.core.mixins.hparams_mixin import _given_hyperparameters
 from torch import Tensor, nn
 
 from seqkit.backbone import Backbone
-from seqkit.domains.textimage.binary_quantizer import indices_to_bits
+from seqkit.domains.textimage.binary_quantizer import bits_to_indices, indices_to_bits
 from seqkit.domains.textimage.tokenizer_module import TextImageTokenizer
 from seqkit.optim import adamw_warmup_cosine
 from seqkit.sampling import filter_logits
@@ -203,9 +203,7 @@ class TextImageGenerator(L.LightningModule):
         if top_k is not None:
             raise ValueError("top_k applies to the softmax head; the bits head samples each bit with temperature")
         p_one = torch.sigmoid(outputs.float() / temperature)  # (B, K)
-        bits = (torch.rand(p_one.shape, generator=generator, device=p_one.device) < p_one).long()
-        weights = 2 ** torch.arange(self.bits - 1, -1, -1, device=bits.device)
-        return (bits * weights).sum(-1)
+        return bits_to_indices(torch.rand(p_one.shape, generator=generator, device=p_one.device) < p_one)
 
     @torch.no_grad()
     def generate_tokens(self, texts: list[str], temperature: float | None = None, top_k: int | None = None,

@@ -60,8 +60,6 @@ def read_image(path: str | Path, size: int | None = None, resize: bool = False) 
                 picture = picture.resize((size, size), Image.BOX if picture.width > size else Image.BICUBIC)
             return np.asarray(picture, dtype=np.uint8).copy()
     except (UnidentifiedImageError, OSError) as err:
-        if isinstance(err, TextImageError):
-            raise
         raise TextImageError(path, None, f"cannot be read as an image ({err.__class__.__name__}: {err})") from err
 
 

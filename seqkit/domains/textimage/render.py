@@ -9,7 +9,7 @@ against what is really there, never against text that fell off the bottom.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -41,9 +41,6 @@ class RenderedPage:
     image: np.ndarray
     text: str
     style: PageStyle
-
-    def style_dict(self) -> dict:
-        return asdict(self.style)
 
 
 def wrap_words(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
@@ -194,6 +191,6 @@ class PageRenderer:
         return draw_page(blocks, style, self.image_size)
 
     def render_text(self, text: str, style: PageStyle | None = None) -> RenderedPage:
-        """``text`` as one paragraph (or with ``style.layout``'s title line first), for prompts and tests."""
+        """``text`` as one paragraph in ``style`` (layout ignored), for prompts and tests."""
         style = style or PageStyle()
         return draw_page([("paragraph", text)], style, self.image_size)
