@@ -43,17 +43,32 @@ def sample_variance(videos: Tensor) -> float:
     return float(videos.float().var(dim=0).mean())
 
 
-def segment_accuracy(predicted: np.ndarray, truth: Sequence[Sequence[int]], spans: Sequence[tuple[int, int]],
-                     margin: int = 0) -> list[float]:
-    """Per span, the share of its frames (less ``margin`` at each inner edge) whose predicted attributes
-    (L, n_attributes) all equal the span's ``truth``."""
+def _span_hits(predicted: np.ndarray, truth: Sequence[Sequence[int]], spans: Sequence[tuple[int, int]],
+               margin: int) -> list[np.ndarray]:
+    """Per span, (frames, n_attributes) bools: each attribute of its frames (less ``margin`` at each inner
+    edge) predicted as the span's ``truth``."""
     out = []
     for k, ((start, end), labels) in enumerate(zip(spans, truth, strict=True)):
         a = start + (margin if k > 0 else 0)
         b = end - (margin if k + 1 < len(spans) else 0)
-        hits = (predicted[a:b] == np.asarray(labels)[None]).all(axis=1)
-        out.append(float(hits.mean()) if len(hits) else float("nan"))
+        out.append(predicted[a:b] == np.asarray(labels)[None])
     return out
+
+
+def segment_accuracy(predicted: np.ndarray, truth: Sequence[Sequence[int]], spans: Sequence[tuple[int, int]],
+                     margin: int = 0) -> list[float]:
+    """Per span, the share of its frames (less ``margin`` at each inner edge) whose predicted attributes
+    (L, n_attributes) all equal the span's ``truth``."""
+    return [float(h.all(axis=1).mean()) if len(h) else float("nan")
+            for h in _span_hits(predicted, truth, spans, margin)]
+
+
+def attribute_accuracy(predicted: np.ndarray, truth: Sequence[Sequence[int]], spans: Sequence[tuple[int, int]],
+                       margin: int = 0) -> np.ndarray:
+    """(n_spans, n_attributes): per span, the share of its frames (as ``segment_accuracy``) whose each
+    attribute alone is predicted right, which shows what a generator renders when it misses the whole caption."""
+    return np.stack([h.mean(axis=0) if len(h) else np.full(predicted.shape[1], np.nan)
+                     for h in _span_hits(predicted, truth, spans, margin)])
 
 
 def transition_widths(predicted: np.ndarray, truth: Sequence[Sequence[int]], spans: Sequence[tuple[int, int]],

@@ -8,6 +8,7 @@ import torch
 from seqkit.domains.video.attribute_classifier import AttributeClassifierModule
 from seqkit.domains.video.data import VideoDataModule
 from seqkit.domains.video.metrics import (
+    attribute_accuracy,
     frame_changes,
     sample_variance,
     seam_ratio,
@@ -47,6 +48,9 @@ def test_segment_accuracy_and_transition_width() -> None:
     assert transition_widths(blended, [a, b], spans, reach=8) == [7]
     assert segment_accuracy(blended, [a, b], spans) == [0.85, 0.8]
     assert segment_accuracy(blended, [a, b], spans, margin=4) == [1.0, 1.0]
+    per_attribute = attribute_accuracy(blended, [a, b], spans)  # (2 spans, 5 attributes)
+    np.testing.assert_allclose(per_attribute, [[0.85, 1, 1, 1, 1], [1, 1, 1, 0.8, 1]])
+    np.testing.assert_allclose(attribute_accuracy(blended, [a, b], spans, margin=4), np.ones((2, 5)))
 
 
 def test_the_classifier_learns_colour_and_size_from_real_clips() -> None:
