@@ -97,16 +97,22 @@ def _pages(control: str, n: int, seed: int):
 def section_reconstruction(root: Path, variants: list[str], steps: int, threads: int, n_pages: int
                            ) -> tuple[str, dict]:
     from seqkit.domains.textimage.data import tensor_to_image
-    from seqkit.domains.textimage.ocr import engine_version, legibility, read_text
+    from seqkit.domains.textimage.ocr import engine_version, legibility, read_texts
     from seqkit.domains.textimage.tokenizer_module import psnr, ssim
 
     torch.set_num_threads(threads)
+
+    def score(texts: list[str], images: list[np.ndarray]) -> tuple[list[float], list[float]]:
+        readings = [legibility(t, r) for t, r in zip(texts, read_texts(images, workers=threads), strict=True)]
+        return [r.characters for r in readings], [r.words for r in readings]
+
     rows: dict[str, dict] = {}
     originals: dict[str, dict] = {}
     for control, _ in CONTROLS:
         pages = _pages(control, n_pages, seed=7)
-        readings = [legibility(pages[i]["text"], read_text(tensor_to_image(pages[i]["image"]))) for i in range(n_pages)]
-        originals[control] = {"characters": [r.characters for r in readings], "words": [r.words for r in readings]}
+        chars, words = score([pages[i]["text"] for i in range(n_pages)],
+                             [tensor_to_image(pages[i]["image"]) for i in range(n_pages)])
+        originals[control] = {"characters": chars, "words": words}
         print("originals", control, np.mean(originals[control]["characters"]), flush=True)
     runs = {}
     for variant in variants:
@@ -114,7 +120,7 @@ def section_reconstruction(root: Path, variants: list[str], steps: int, threads:
         row: dict[str, dict] = {}
         for control, _ in CONTROLS:
             pages = _pages(control, n_pages, seed=7)
-            chars, words, psnrs, ssims, codes = [], [], [], [], []
+            images, psnrs, ssims, codes = [], [], [], []
             for start in range(0, n_pages, 8):
                 batch = torch.stack([pages[i]["image"] for i in range(start, min(n_pages, start + 8))])
                 with torch.no_grad():
@@ -122,10 +128,8 @@ def section_reconstruction(root: Path, variants: list[str], steps: int, threads:
                 psnrs += psnr(reconstruction, batch).tolist()
                 ssims += ssim(reconstruction, batch).tolist()
                 codes.append(indices.flatten())
-                for k, image in enumerate(tensor_to_image(reconstruction)):
-                    r = legibility(pages[start + k]["text"], read_text(image))
-                    chars.append(r.characters)
-                    words.append(r.words)
+                images += list(tensor_to_image(reconstruction))
+            chars, words = score([pages[i]["text"] for i in range(n_pages)], images)
             tokens = torch.cat(codes)
             row[control] = {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)),
                             "code_usage": len(torch.unique(tokens)) / 2 ** tokenizer.bits, "tokens": len(tokens),
@@ -169,7 +173,7 @@ def section_generation(root: Path, tokenizer_steps: int, steps: int, threads: in
                        temperature: float, top_k: int | None) -> tuple[str, dict]:
     from seqkit.domains.textimage.data import image_to_tensor, tensor_to_image
     from seqkit.domains.textimage.generator_module import TextImageGenerator
-    from seqkit.domains.textimage.ocr import engine_version, legibility, read_text
+    from seqkit.domains.textimage.ocr import engine_version, legibility, read_texts
     from seqkit.domains.textimage.render import PageRenderer, PageStyle
 
     tokenizer, tokenizer_run = _tokenizer(root, "binary13", tokenizer_steps, threads)
@@ -184,17 +188,20 @@ def section_generation(root: Path, tokenizer_steps: int, steps: int, threads: in
                                                                                                    seed=12)}
     rows: dict[str, dict] = {}
     for bucket, prompts in buckets.items():
-        generated, rendered, rebuilt, seconds = [], [], [], []
+        images: dict[str, list[np.ndarray]] = {"rendered": [], "reconstructed": [], "generated": []}
+        seconds = []
         for k, text in enumerate(prompts):
             page = renderer.render_text(text, PageStyle(font="dejavu-sans", size=16))
-            rendered.append(legibility(text, read_text(page.image)).characters)
+            images["rendered"].append(page.image)
             with torch.no_grad():
-                reconstruction = tensor_to_image(tokenizer(image_to_tensor(page.image)[None])[0][0])
-                rebuilt.append(legibility(text, read_text(reconstruction)).characters)
+                images["reconstructed"].append(tensor_to_image(tokenizer(image_to_tensor(page.image)[None])[0][0]))
                 start = time.perf_counter()
                 image = model.generate([text], temperature=temperature, top_k=top_k, seed=k)[0]
                 seconds.append(time.perf_counter() - start)
-            generated.append(legibility(text, read_text(tensor_to_image(image))).characters)
+            images["generated"].append(tensor_to_image(image))
+        generated, rendered, rebuilt = ([legibility(t, r).characters for t, r in
+                                         zip(prompts, read_texts(images[kind], workers=threads), strict=True)]
+                                        for kind in ("generated", "rendered", "reconstructed"))
         rows[bucket] = {"generated": generated, "rendered": rendered, "reconstructed": rebuilt,
                         "seconds": float(np.mean(seconds)), "words": float(np.mean([len(p.split()) for p in prompts]))}
         print(bucket, np.mean(generated), np.mean(rendered), flush=True)

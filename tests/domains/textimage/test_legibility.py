@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from seqkit.domains.textimage.ocr import legibility, read_text
+from seqkit.domains.textimage.ocr import legibility, read_text, read_texts
 from seqkit.domains.textimage.render import PageRenderer
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
@@ -33,3 +33,15 @@ def test_tesseract_reads_rendered_pages_and_random_strings_score_lower() -> None
     assert min(noise) > 0.8
     blank = np.full((256, 256, 3), 255, np.uint8)
     assert legibility(real(0).text, read_text(blank)).characters < 0.05
+
+
+@needs_tesseract
+def test_pages_read_side_by_side_come_back_in_order() -> None:
+    real = PageRenderer(256, sizes=[13], seed=2, split="test")
+    pages = [real(i) for i in range(3)]
+    blank = np.full((256, 256, 3), 255, np.uint8)
+    images = [pages[0].image, blank, pages[1].image, pages[2].image]
+    readings = read_texts(images, workers=2)
+    assert readings == [read_text(image) for image in images]
+    assert readings[1].strip() == ""
+    assert all(legibility(p.text, r).characters > 0.95 for p, r in zip(pages, readings[:1] + readings[2:], strict=True))
