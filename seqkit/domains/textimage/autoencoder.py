@@ -67,7 +67,7 @@ def stage_widths(channels: list[int] | tuple[int, ...], downsample: int, patch: 
 
 
 class ConvEncoder(nn.Module):
-    """(B, 3, H, W) → (B, latent_dim, H/f, W/f), normalised per sample without affine parameters."""
+    """(B, 3, H, W) → (B, latent_dim, H/f, W/f): the raw output of a last 1×1 conv, which the quantiser reads."""
 
     def __init__(self, latent_dim: int, downsample: int = 16, channels: list[int] | tuple[int, ...] = WIDTHS,
                  image_channels: int = 3, patch: int = 4) -> None:
