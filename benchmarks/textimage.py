@@ -88,10 +88,13 @@ def _tokenizer(root: Path, variant: str, steps: int, threads: int):
     return load_tokenizer(str(root / variant / stage / "checkpoints" / "last.ckpt")), summary
 
 
-def _pages(control: str, n: int, seed: int):
+def _pages(control: str, n: int, seed: int) -> tuple[list[str], torch.Tensor]:
+    """The texts and images (n, 3, 256, 256) of ``n`` test pages, each rendered once."""
     from seqkit.domains.textimage.data import RenderedPages
 
-    return RenderedPages(n, "test", seed, control=control, image_size=256)
+    pages = RenderedPages(n, "test", seed, control=control, image_size=256)
+    items = [pages[i] for i in range(n)]
+    return [item["text"] for item in items], torch.stack([item["image"] for item in items])
 
 
 def section_reconstruction(root: Path, variants: list[str], steps: int, threads: int, n_pages: int
@@ -108,10 +111,10 @@ def section_reconstruction(root: Path, variants: list[str], steps: int, threads:
 
     rows: dict[str, dict] = {}
     originals: dict[str, dict] = {}
+    pages = {control: _pages(control, n_pages, seed=7) for control, _ in CONTROLS}  # shared by every tokenizer
     for control, _ in CONTROLS:
-        pages = _pages(control, n_pages, seed=7)
-        chars, words = score([pages[i]["text"] for i in range(n_pages)],
-                             [tensor_to_image(pages[i]["image"]) for i in range(n_pages)])
+        texts, images = pages[control]
+        chars, words = score(texts, list(tensor_to_image(images)))
         originals[control] = {"characters": chars, "words": words}
         print("originals", control, np.mean(originals[control]["characters"]), flush=True)
     runs = {}
@@ -119,17 +122,16 @@ def section_reconstruction(root: Path, variants: list[str], steps: int, threads:
         tokenizer, runs[variant] = _tokenizer(root, variant, steps, threads)
         row: dict[str, dict] = {}
         for control, _ in CONTROLS:
-            pages = _pages(control, n_pages, seed=7)
+            texts, originals_images = pages[control]
             images, psnrs, ssims, codes = [], [], [], []
-            for start in range(0, n_pages, 8):
-                batch = torch.stack([pages[i]["image"] for i in range(start, min(n_pages, start + 8))])
+            for batch in originals_images.split(8):
                 with torch.no_grad():
                     reconstruction, indices, _ = tokenizer(batch)
                 psnrs += psnr(reconstruction, batch).tolist()
                 ssims += ssim(reconstruction, batch).tolist()
                 codes.append(indices.flatten())
                 images += list(tensor_to_image(reconstruction))
-            chars, words = score([pages[i]["text"] for i in range(n_pages)], images)
+            chars, words = score(texts, images)
             tokens = torch.cat(codes)
             row[control] = {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)),
                             "code_usage": len(torch.unique(tokens)) / 2 ** tokenizer.bits, "tokens": len(tokens),

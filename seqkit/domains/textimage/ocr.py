@@ -62,8 +62,6 @@ def read_text(image: np.ndarray, upscale: int = 2, page_segmentation: int = 6) -
 def read_texts(images: Sequence[np.ndarray], workers: int | None = None, **options: int) -> list[str]:
     """``read_text`` of each image, in order, ``workers`` tesseract processes at a time (default: the CPUs
     this process may use); ``options`` go to ``read_text``."""
-    _check_tesseract()
-    _single_threaded_engine()
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:  # each thread waits on its own process
