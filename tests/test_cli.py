@@ -122,8 +122,8 @@ def test_checkpoint_hyperparameters_are_plain_and_load_with_weights_only(tmp_pat
 
 def _data_root(tmp_path: Path) -> Path:
     """The real data root when present, else stand-ins named like the real files: an ETTh1-shaped synthetic
-    CSV (20 months hourly), small synthetic protein families as BLAT_ECOLX's and PTEN_HUMAN's MSA and DMS,
-    and a synthetic genome as the E. coli FASTA."""
+    CSV (20 months hourly), small synthetic protein families as BLAT_ECOLX's and PTEN_HUMAN's MSA and DMS and as
+    balifam1000's families, and a synthetic genome as the E. coli FASTA."""
     real = Path(os.environ.get("SEQKIT_SHARED_DATA", Path(__file__).parents[2] / "shared" / "data"))
     if (real / "timeseries" / "ETTh1.csv").exists():
         return real
@@ -146,6 +146,12 @@ def _data_root(tmp_path: Path) -> Path:
     a2m, dms = synthetic_family(40, 32, seed=1).write(pten)
     a2m.rename(pten / "PTEN_HUMAN_b1.0.a2m")
     dms.rename(pten / "PTEN_HUMAN_VAMPseq_ProteinGym_format.csv")
+    balifam = tmp_path / "protein" / "balifam" / "balifam1000"  # gzipped FASTA families, as balifam's
+    balifam.mkdir(parents=True)
+    for k in range(8):
+        family = synthetic_family(30, 16, seed=10 + k).msa
+        with gzip.open(balifam / f"PF{k:05d}.1000.fa.gz", "wt") as fh:
+            fh.writelines(f">{i}\n{r}\n" for i, r in zip(family.ids, family.raw, strict=True))
     from seqkit.domains.dna.synthetic_genome import synthetic_genome
 
     genome = synthetic_genome(200_000, seed=0)

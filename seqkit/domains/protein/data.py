@@ -65,19 +65,29 @@ class FamilyExamples(Dataset):
         # PoET's augmentation: the whole stream reversed (members in reverse order, each read C→N), so the
         # model can score in both directions and the scoring ensemble may average them
         reverse = self.split == "train" and self.reverse_prob > 0 and rng.random() < self.reverse_prob
-        seqs = [wrap(msa.raw[i], f"{msa.source} record {i + 1}", reverse) for i in members]
-        if reverse:
-            seqs = seqs[::-1]
-        if query is not None:
-            seqs.append(wrap(msa.raw[query], f"{msa.source} record {query + 1}"))
-        tokens, sequence_ids, positions = pack_sequences(seqs)
-        # loss on every next token except each sequence's first (start, or stop when reversed: it always follows
-        # the previous sequence's end); validation: the query only
-        loss_mask = (tokens != (STOP if reverse else START)).astype(np.int64)
-        if query is not None:
-            loss_mask[: len(tokens) - len(seqs[-1]) + 1] = 0
-        return {"tokens": tokens.astype(np.int64), "sequence_ids": sequence_ids, "positions": positions,
-                "loss_mask": loss_mask}
+        return family_example(msa, members, query, reverse)
+
+
+def family_example(msa: MSA, members: list[int], query: int | None = None, reverse: bool = False
+                   ) -> dict[str, np.ndarray]:
+    """One packed example from ``msa``: its ``members`` (prompt order), then ``query`` if given.
+
+    Training (no query): loss on every next token except each sequence's first (start, or stop when
+    ``reverse``: it always follows the previous sequence's end). With a query (validation): the query's tokens
+    only, so the loss is how well the prompt predicts an unseen member. ``reverse`` flips the whole stream
+    (members in reverse order, each read C→N), PoET's augmentation for scoring in both directions.
+    """
+    seqs = [wrap(msa.raw[i], f"{msa.source} record {i + 1}", reverse) for i in members]
+    if reverse:
+        seqs = seqs[::-1]
+    if query is not None:
+        seqs.append(wrap(msa.raw[query], f"{msa.source} record {query + 1}"))
+    tokens, sequence_ids, positions = pack_sequences(seqs)
+    loss_mask = (tokens != (STOP if reverse else START)).astype(np.int64)
+    if query is not None:
+        loss_mask[: len(tokens) - len(seqs[-1]) + 1] = 0
+    return {"tokens": tokens.astype(np.int64), "sequence_ids": sequence_ids, "positions": positions,
+            "loss_mask": loss_mask}
 
 
 def collate(rows: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:

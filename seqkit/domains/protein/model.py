@@ -2,7 +2,9 @@
 
 ``val_loss`` is the per-token loss of held-out family members given a prompt of their family. When
 ``dms_path`` (a ProteinGym-style CSV of the MSA's query) is set, every validation also scores it with
-one cached prompt and logs ``val_spearman``, the number the field judges a family model by.
+one cached prompt and logs ``val_spearman``, the number the field judges a family model by; with
+``dms_msa_path`` the prompt comes from that MSA (a family the model may never have trained on: zero-shot).
+``pretrained`` starts from another PoET checkpoint (e.g. one trained across families) to fine-tune it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from seqkit.domains.protein.scoring import PromptSpec, score_sequences
 from seqkit.domains.protein.variants import Variants, read_variants
 from seqkit.optim import adamw_warmup_cosine
 
+#: the hyperparameters that fix PoET's weights' shapes; a ``pretrained`` checkpoint's replace the ones given
+ARCHITECTURE = ("d_model", "n_layers", "n_heads", "between", "between_options", "set_mode")
+
 
 class ProteinLM(L.LightningModule):
     """PoET trained from scratch on MSAs.
@@ -35,17 +40,39 @@ class ProteinLM(L.LightningModule):
             cosine to 10% by the last step.
         dms_path (str, Optional): ProteinGym-style CSV for the first MSA's query, scored at every validation
             (the synthetic family's true DMS is used when the data module has one and this is None).
+        dms_msa_path (str, Optional): the MSA whose query ``dms_path`` mutates, for the prompt (default: the data
+            module's first MSA); needed when training across families.
         dms_prompt_tokens (int): token budget of that validation prompt.
+        pretrained (str, Optional): a ``ProteinLM`` checkpoint whose architecture replaces the one given here and
+            whose weights initialise this model (fine-tuning); its path is kept as ``pretrained_from``.
     """
 
     def __init__(self, d_model: int = 256, n_layers: int = 4, n_heads: int = 8, between: str = "attention",
                  between_options: dict[str, Any] | None = None, set_mode: bool = False, dropout: float = 0.0,
                  lr: float = 1e-3, weight_decay: float = 0.01, warmup_steps: int = 100, dms_path: str | None = None,
-                 dms_prompt_tokens: int = 3072) -> None:
+                 dms_prompt_tokens: int = 3072, dms_msa_path: str | None = None, pretrained: str | None = None) -> None:
         super().__init__()
-        self.save_hyperparameters()
-        self.model = PoET(d_model, n_layers, n_heads, between, between_options, set_mode, dropout)
+        self.save_hyperparameters(ignore=["pretrained"])
+        state = None
+        if pretrained is not None:
+            import torch
+
+            checkpoint = torch.load(pretrained, map_location="cpu", weights_only=True)
+            saved = checkpoint.get("hyper_parameters", {})
+            missing = [name for name in ARCHITECTURE if name not in saved]
+            if missing or "state_dict" not in checkpoint:
+                raise ValueError(f"ProteinLM: {pretrained} is not a ProteinLM checkpoint (no state_dict or no "
+                                 f"{', '.join(missing)} in its hyperparameters)")
+            for name in ARCHITECTURE:  # the checkpoint decides the architecture (plain types in hparams)
+                self.hparams[name] = saved[name]
+            self.hparams["pretrained_from"] = str(pretrained)
+            state = {k.removeprefix("model."): v for k, v in checkpoint["state_dict"].items() if k.startswith("model.")}
+        hp = self.hparams
+        self.model = PoET(hp.d_model, hp.n_layers, hp.n_heads, hp.between, hp.between_options, hp.set_mode, dropout)
+        if state is not None:  # same architecture, so a strict load: a mismatch is an error, not a silent skip
+            self.model.load_state_dict(state)
         self._dms: Variants | None = None
+        self._dms_sampler = None
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         return self.model(batch["tokens"], batch["sequence_ids"], batch["positions"])
@@ -74,8 +101,16 @@ class ProteinLM(L.LightningModule):
         synthetic_dms = getattr(dm, "dms", None)
         if (self.hparams.dms_path is None and synthetic_dms is None) or self.trainer.sanity_checking:
             return
-        dm.setup()
-        sampler = dm.samplers[0]
+        if self._dms_sampler is None:
+            if self.hparams.get("dms_msa_path"):
+                from seqkit.domains.protein.msa import read_msa
+                from seqkit.domains.protein.prompt import HomologSampler
+
+                self._dms_sampler = HomologSampler(read_msa(resolve_data_path(self.hparams.dms_msa_path)))
+            else:
+                dm.setup()
+                self._dms_sampler = dm.samplers[0]
+        sampler = self._dms_sampler
         if self._dms is None:
             self._dms = (synthetic_dms if self.hparams.dms_path is None else
                          read_variants(resolve_data_path(self.hparams.dms_path), wild_type=sampler.msa.query))

@@ -7,11 +7,14 @@ Two views of every homolog are kept, because PoET needs both:
 * ``raw``: the homolog itself, uppercased with gaps removed and insertions restored. Prompts use this.
 
 Biopython reads the records (FASTA-style files via ``SeqIO``, Stockholm via ``AlignIO``); the insertion
-handling is ours, since Biopython has no A3M format and its A2M reader rejects ColabFold A3M files.
+handling is ours, since Biopython has no A3M format and its A2M reader rejects ColabFold A3M files. Any of
+these may be gzipped (``.gz``): the format is read from the suffix before it.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,12 +68,28 @@ class MSA:
                                  f"{len(wild_type)}); put the query first")
 
 
+def format_suffix(path: Path) -> str:
+    """The suffix that names a homolog file's format, looking through a final ``.gz``."""
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    return Path(name).suffix.lower()
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    """The file as text, decompressed when it is gzipped (by suffix or by its magic bytes)."""
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+    if gzipped:
+        return gzip.open(path, "rt", encoding="ascii", errors="replace")
+    return open(path, encoding="ascii", errors="replace")
+
+
 def _records_fasta(path: Path) -> list[tuple[str, str]]:
     from Bio import SeqIO
 
     try:
-        return [(rec.id, str(rec.seq)) for rec in SeqIO.parse(str(path), "fasta")]
-    except ValueError as err:  # Biopython's message does not name the file
+        with _open_text(path) as handle:
+            return [(rec.id, str(rec.seq)) for rec in SeqIO.parse(handle, "fasta")]
+    except (ValueError, OSError, EOFError) as err:  # Biopython's message does not name the file
         first = " ".join(str(err).split())
         raise MSAFormatError(f"{path}: not a readable FASTA/A3M/A2M file: {first}") from None
 
@@ -79,8 +98,9 @@ def _records_stockholm(path: Path) -> list[tuple[str, str]]:
     from Bio import AlignIO
 
     try:
-        alignment = AlignIO.read(str(path), "stockholm")
-    except ValueError as err:
+        with _open_text(path) as handle:
+            alignment = AlignIO.read(handle, "stockholm")
+    except (ValueError, OSError, EOFError) as err:
         raise MSAFormatError(f"{path}: not a readable Stockholm file ({err})") from err
     return [(rec.id, str(rec.seq)) for rec in alignment]
 
@@ -93,7 +113,7 @@ def read_msa(path: str | Path, fmt: str = "auto") -> MSA:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such MSA file")
     if fmt == "auto":
-        fmt = _SUFFIX_FORMAT.get(path.suffix.lower(), "fasta")
+        fmt = _SUFFIX_FORMAT.get(format_suffix(path), "fasta")
     records = _records_stockholm(path) if fmt == "stockholm" else _records_fasta(path)
     return msa_from_records(records, str(path), fmt)
 
