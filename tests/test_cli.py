@@ -146,12 +146,13 @@ def _data_root(tmp_path: Path) -> Path:
     a2m, dms = synthetic_family(40, 32, seed=1).write(pten)
     a2m.rename(pten / "PTEN_HUMAN_b1.0.a2m")
     dms.rename(pten / "PTEN_HUMAN_VAMPseq_ProteinGym_format.csv")
-    balifam = tmp_path / "protein" / "balifam" / "balifam1000"  # gzipped FASTA families, as balifam's
-    balifam.mkdir(parents=True)
-    for k in range(8):
-        family = synthetic_family(30, 16, seed=10 + k).msa
-        with gzip.open(balifam / f"PF{k:05d}.1000.fa.gz", "wt") as fh:
-            fh.writelines(f">{i}\n{r}\n" for i, r in zip(family.ids, family.raw, strict=True))
+    for size in (1000, 10000):  # gzipped FASTA families, as balifam's
+        balifam = tmp_path / "protein" / "balifam" / f"balifam{size}"
+        balifam.mkdir(parents=True)
+        for k in range(8):
+            family = synthetic_family(30, 16, seed=10 + k).msa
+            with gzip.open(balifam / f"PF{k:05d}.{size}.fa.gz", "wt") as fh:
+                fh.writelines(f">{i}\n{r}\n" for i, r in zip(family.ids, family.raw, strict=True))
     from seqkit.domains.dna.synthetic_genome import synthetic_genome
 
     genome = synthetic_genome(200_000, seed=0)
