@@ -7,10 +7,12 @@ version are reported with every figure, because the choice of OCR engine dominat
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,10 +41,29 @@ def engine_version() -> str:
     return f"tesseract {pytesseract.get_tesseract_version()}"
 
 
-def _single_threaded_engine() -> None:
+_ENGINE_ENV_LOCK = threading.Lock()
+_engine_env = {"users": 0, "set_by_us": False}
+
+
+@contextlib.contextmanager
+def _single_threaded_engine() -> Iterator[None]:
     """Tesseract's OpenMP threads make one small page slower, not faster (4× on 2 busy cores here): one
-    thread per tesseract process unless the user chose otherwise; ``read_texts`` runs pages side by side."""
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    thread per tesseract process, unless the user chose otherwise, while pages are being read; ``read_texts``
+    runs pages side by side. The variable is removed again afterwards, so processes this one starts later
+    (a training run, say) keep every thread."""
+    with _ENGINE_ENV_LOCK:
+        if _engine_env["users"] == 0:
+            _engine_env["set_by_us"] = "OMP_THREAD_LIMIT" not in os.environ
+            if _engine_env["set_by_us"]:
+                os.environ["OMP_THREAD_LIMIT"] = "1"
+        _engine_env["users"] += 1
+    try:
+        yield
+    finally:
+        with _ENGINE_ENV_LOCK:
+            _engine_env["users"] -= 1
+            if _engine_env["users"] == 0 and _engine_env["set_by_us"]:
+                os.environ.pop("OMP_THREAD_LIMIT", None)
 
 
 def read_text(image: np.ndarray, upscale: int = 2, page_segmentation: int = 6) -> str:
@@ -51,12 +72,12 @@ def read_text(image: np.ndarray, upscale: int = 2, page_segmentation: int = 6) -
     ``page_segmentation`` 6 reads the page as one block of text, which suits paragraphs and slides alike;
     upscaling small glyphs (11–13 px) 2× lifts tesseract's accuracy on clean pages to the ~99 % ceiling."""
     _check_tesseract()
-    _single_threaded_engine()
     import pytesseract
     picture = Image.fromarray(np.ascontiguousarray(image))
     if upscale > 1:
         picture = picture.resize((picture.width * upscale, picture.height * upscale), Image.BICUBIC)
-    return pytesseract.image_to_string(picture, config=f"--psm {page_segmentation}")
+    with _single_threaded_engine():
+        return pytesseract.image_to_string(picture, config=f"--psm {page_segmentation}")
 
 
 def read_texts(images: Sequence[np.ndarray], workers: int | None = None, **options: int) -> list[str]:

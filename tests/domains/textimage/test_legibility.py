@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -45,3 +46,15 @@ def test_pages_read_side_by_side_come_back_in_order() -> None:
     assert readings == [read_text(image) for image in images]
     assert readings[1].strip() == ""
     assert all(legibility(p.text, r).characters > 0.95 for p, r in zip(pages, readings[:1] + readings[2:], strict=True))
+
+
+@needs_tesseract
+def test_engine_thread_limit_does_not_leak_into_later_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tesseract runs single-threaded, but a training run started after OCR must keep every OpenMP thread
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    page = PageRenderer(256, sizes=[13], seed=2, split="test")(0)
+    read_texts([page.image, page.image], workers=2)
+    assert "OMP_THREAD_LIMIT" not in os.environ
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "3")  # a user's own choice stays
+    read_text(page.image)
+    assert os.environ["OMP_THREAD_LIMIT"] == "3"
