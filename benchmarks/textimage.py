@@ -8,7 +8,9 @@ What (each a section of ``results/textimage.md``, replaced on its own):
    unseen test pages per word set (real KJV text, the same words shuffled, random strings of the same lengths):
    PSNR, SSIM, code usage, and tesseract's character and word accuracy on the reconstructions against the exact
    page text, with the originals' accuracy as the ceiling and bootstrap 95 % intervals.
-   ``--variants`` adds ``binary18`` / ``vq18`` / ``bsq13``.
+   ``--variants`` chooses among them and ``binary18`` / ``vq18`` / ``bsq13``; each variant's figures are kept as a
+   JSON record under ``results/textimage_reconstruction/`` and the table shows every record kept, so variants
+   may be trained in separate runs (``--table-only`` rebuilds it).
 2. ``generation``: trains the generator (``generator.yaml``: Mamba-2, softmax head) on the binary tokenizer's
    tokens, then renders ``--prompts`` unseen test prompts per length bucket (under 10 words, 10 or more) and
    scores tesseract's reading of each generated image against the prompt, beside the rendered page of the
@@ -38,7 +40,10 @@ from console_fit import fit_stage  # benchmarks/console_fit.py
 from report_sections import replace_section  # benchmarks/report_sections.py
 from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
 
+from seqkit.atomic_io import atomic_write
+
 REPORT = Path(__file__).parent / "results" / "textimage.md"
+RECORDS = REPORT.parent / "textimage_reconstruction"  # one JSON per tokenizer variant, and the originals'
 COMMAND = "seqkit.domains.textimage.cli"
 _TOKENIZER = ["seqkit/domains/textimage/autoencoder.py", "seqkit/domains/textimage/binary_quantizer.py",
               "seqkit/domains/textimage/vector_quantizer.py", "seqkit/domains/textimage/tokenizer_module.py",
@@ -97,8 +102,9 @@ def _pages(control: str, n: int, seed: int) -> tuple[list[str], torch.Tensor]:
     return [item["text"] for item in items], torch.stack([item["image"] for item in items])
 
 
-def section_reconstruction(root: Path, variants: list[str], steps: int, threads: int, n_pages: int
-                           ) -> tuple[str, dict]:
+def section_reconstruction(root: Path, variants: list[str], steps: int, threads: int, n_pages: int) -> str:
+    """Train (or reuse) each variant, score it, keep its record; the table is rebuilt from every record kept,
+    so variants trained in different sessions share one table (each record keeps its own provenance)."""
     from seqkit.domains.textimage.data import tensor_to_image
     from seqkit.domains.textimage.ocr import engine_version, legibility, read_texts
     from seqkit.domains.textimage.tokenizer_module import psnr, ssim
@@ -109,17 +115,17 @@ def section_reconstruction(root: Path, variants: list[str], steps: int, threads:
         readings = [legibility(t, r) for t, r in zip(texts, read_texts(images, workers=threads), strict=True)]
         return [r.characters for r in readings], [r.words for r in readings]
 
-    rows: dict[str, dict] = {}
-    originals: dict[str, dict] = {}
     pages = {control: _pages(control, n_pages, seed=7) for control, _ in CONTROLS}  # shared by every tokenizer
+    originals: dict[str, dict] = {}
     for control, _ in CONTROLS:
         texts, images = pages[control]
         chars, words = score(texts, list(tensor_to_image(images)))
         originals[control] = {"characters": chars, "words": words}
         print("originals", control, np.mean(originals[control]["characters"]), flush=True)
-    runs = {}
+    _save_record("originals", {"pages": n_pages, "ocr": engine_version(), "rows": originals,
+                               "provenance": provenance.collect(MEASURES["reconstruction"])})
     for variant in variants:
-        tokenizer, runs[variant] = _tokenizer(root, variant, steps, threads)
+        tokenizer, run = _tokenizer(root, variant, steps, threads)
         row: dict[str, dict] = {}
         for control, _ in CONTROLS:
             texts, originals_images = pages[control]
@@ -137,30 +143,48 @@ def section_reconstruction(root: Path, variants: list[str], steps: int, threads:
                             "code_usage": len(torch.unique(tokens)) / 2 ** tokenizer.bits, "tokens": len(tokens),
                             "characters": chars, "words": words}
             print(variant, control, row[control]["psnr"], np.mean(chars), flush=True)
-        rows[variant] = row
-    bits = {v: 13 if "13" in v else 18 for v in variants}
+        _save_record(variant, {"variant": variant, "bits": tokenizer.bits, "steps": steps, "pages": n_pages,
+                               "run": run, "ocr": engine_version(), "rows": row,
+                               "provenance": provenance.collect(MEASURES["reconstruction"])})
+    return reconstruction_table()
+
+
+def _save_record(name: str, record: dict) -> None:
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(record, indent=1)
+    atomic_write(RECORDS / f"{name}.json", lambda fh: fh.write(text.encode()))
+
+
+def reconstruction_table() -> str:
+    """The reconstruction section, rebuilt from the records under ``results/textimage_reconstruction/``."""
+    originals = json.loads((RECORDS / "originals.json").read_text())
+    records = [json.loads((RECORDS / f"{v}.json").read_text()) for v in VARIANTS if (RECORDS / f"{v}.json").exists()]
+    n_pages = originals["pages"]
     lines = ["## Reconstruction at equal bits: binary tokens against VQ", "",
              f"{n_pages} unseen 256×256 test pages per word set (verses from the last quarter of the KJV; fonts DejaVu "
              "and Liberation sans/serif/mono at 11, 13 and 16 px; paragraph, document and slide layouts; colour "
              "pairs with contrast ≥ 4.5), 16×16 = 256 tokens per page. Each tokenizer trained by "
-             f"`seqkit-textimage fit -c <config> --trainer.max_steps={steps}` (batch 8; minutes in the table). "
-             f"OCR: {engine_version()} (`--psm 6`, pages upscaled 2×), accuracy = 1 − CER and 1 − WER against the "
-             "exact page text, in %, with bootstrap 95 % intervals over pages. Code usage = distinct codes among "
-             "all test tokens over 2^K (at most tokens / 2^K).", "",
-             "| tokenizer | bits / page | train min | words | PSNR | SSIM | code usage | OCR characters | OCR words |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "`seqkit-textimage fit -c <config> --trainer.max_steps=<steps>` (batch 8; steps and minutes in the "
+             f"table). OCR: {originals['ocr']} (`--psm 6`, pages upscaled 2×), accuracy = 1 − CER and 1 − WER "
+             "against the exact page text, in %, with bootstrap 95 % intervals over pages. Code usage = distinct "
+             "codes among all test tokens over 2^K (at most tokens / 2^K).", "",
+             "| tokenizer | bits / page | steps | train min | words | PSNR | SSIM | code usage | OCR characters | "
+             "OCR words |", "|---|---|---|---|---|---|---|---|---|---|"]
     for control, name in CONTROLS:
-        o = originals[control]
-        lines.append(f"| originals (ceiling) | – | – | {name} | ∞ | 1 | – | {_cell(o['characters'])} | "
+        o = originals["rows"][control]
+        lines.append(f"| originals (ceiling) | – | – | – | {name} | ∞ | 1 | – | {_cell(o['characters'])} | "
                      f"{_cell(o['words'])} |")
-    for variant in variants:
+    for record in records:
         for control, name in CONTROLS:
-            r = rows[variant][control]
-            lines.append(f"| {VARIANTS[variant][2]} | {256 * bits[variant]:,} | "
-                         f"{runs[variant]['fit_seconds'] / 60:.0f} | {name} | {r['psnr']:.2f} | {r['ssim']:.3f} | "
+            r = record["rows"][control]
+            lines.append(f"| {VARIANTS[record['variant']][2]} | {256 * record['bits']:,} | {record['steps']} | "
+                         f"{record['run']['fit_seconds'] / 60:.0f} | {name} | {r['psnr']:.2f} | {r['ssim']:.3f} | "
                          f"{r['code_usage']:.3f} | {_cell(r['characters'])} | {_cell(r['words'])} |")
-    figures = {"originals": originals, "rows": rows, "runs": runs, "steps": steps, "pages": n_pages}
-    return "\n".join(lines), figures
+    if any(r["pages"] != n_pages for r in records):
+        raise SystemExit("reconstruction records disagree on --pages; rerun them with the same pages")
+    lines += ["", "Each tokenizer's rows come from its JSON under `results/textimage_reconstruction/` (the originals' "
+              "from `originals.json`), which keeps the provenance of the run that measured it."]
+    return "\n".join(lines)
 
 
 def _prompts(n: int, lo: int, hi: int, seed: int) -> list[str]:
@@ -302,11 +326,13 @@ def main() -> None:
     parser.add_argument("--generator-steps", type=int, default=2000)
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["binary13", "vq13", "binary13_text"])
     parser.add_argument("--runs", type=Path, default=Path("runs/textimage_benchmark"))
-    parser.add_argument("--pages", type=int, default=200, help="reconstruction: test pages per word set")
+    parser.add_argument("--pages", type=int, default=100, help="reconstruction: test pages per word set")
     parser.add_argument("--prompts", type=int, default=25, help="generation: prompts per length bucket")
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--top-k", type=int, default=None)
     parser.add_argument("--throughput-steps", type=int, default=3)
+    parser.add_argument("--table-only", action="store_true",
+                        help="reconstruction: rebuild the table from the records kept, training nothing")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -314,9 +340,11 @@ def main() -> None:
         print(json.dumps(_one_throughput_point(spec["layers"], spec["grid"], spec["threads"], spec["steps"])))
         return
     for section in args.sections:
-        if section == "reconstruction":
+        if section == "reconstruction" and args.table_only:
+            text, figures = reconstruction_table(), None
+        elif section == "reconstruction":
             text, figures = section_reconstruction(args.runs, args.variants, args.tokenizer_steps, args.threads,
-                                                   args.pages)
+                                                   args.pages), None
         elif section == "generation":
             text, figures = section_generation(args.runs, args.tokenizer_steps, args.generator_steps, args.threads,
                                                args.prompts, args.temperature, args.top_k)
