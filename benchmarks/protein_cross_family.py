@@ -36,7 +36,7 @@ import provenance  # benchmarks/provenance.py
 import torch
 from console_fit import fit_stage  # benchmarks/console_fit.py
 from report_sections import replace_section  # benchmarks/report_sections.py
-from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
+from timed_steps import time_steps  # benchmarks/timed_steps.py
 
 from seqkit.atomic_io import atomic_write
 
@@ -50,7 +50,8 @@ VAL_EVERY = 250
 _CODE = ("benchmarks/protein_cross_family.py", "benchmarks/console_fit.py", "seqkit/domains/protein",
          "seqkit/pipelines/protein_scoring.py", "seqkit/mixers", "seqkit/kernels", "seqkit/data", "seqkit/optim.py",
          "seqkit/cli.py", "seqkit/callbacks.py")
-MEASURES = {"mixers": ("benchmarks/protein_cross_family.py", "seqkit/domains/protein/poet.py",
+MEASURES = {"mixers": ("benchmarks/protein_cross_family.py", "benchmarks/timed_steps.py",
+                       "seqkit/domains/protein/poet.py",
                        "seqkit/domains/protein/cross_family_data.py", "seqkit/domains/protein/family_corpus.py",
                        "seqkit/domains/protein/prompt.py", "seqkit/mixers", "seqkit/kernels"),
             "families": _CODE, "zero_shot": (*_CODE, "benchmarks/protein.py")}
@@ -104,15 +105,9 @@ def _one_mixer_point(between: str, context: int, threads: int, steps: int) -> di
         optimiser.step()
         optimiser.zero_grad(set_to_none=True)
 
-    step()  # warm-up: allocates the optimiser's moments
-    before = current_rss_bytes()
-    reset_peak_rss()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    seconds = (time.perf_counter() - start) / steps
-    return {"tokens_per_second": context / seconds, "seconds_per_step": seconds,
-            "peak_mib": (peak_rss_bytes() - before) / 2 ** 20, "homologs": len(members),
+    seconds, peak_mib = time_steps(step, steps)
+    return {"tokens_per_second": context / seconds, "seconds_per_step": seconds, "peak_mib": peak_mib,
+            "homologs": len(members),
             "parameters": sum(p.numel() for p in model.parameters())}
 
 

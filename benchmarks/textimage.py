@@ -38,7 +38,7 @@ import provenance  # benchmarks/provenance.py
 import torch
 from console_fit import fit_stage  # benchmarks/console_fit.py
 from report_sections import replace_section  # benchmarks/report_sections.py
-from rss import current_rss_bytes, peak_rss_bytes, reset_peak_rss  # benchmarks/rss.py
+from timed_steps import time_steps  # benchmarks/timed_steps.py
 
 from seqkit.atomic_io import atomic_write
 
@@ -55,7 +55,7 @@ _GENERATOR = ["seqkit/domains/textimage/generator_module.py", "seqkit/backbone.p
               "seqkit/sampling.py"]
 MEASURES = {"reconstruction": ("benchmarks/textimage.py", "benchmarks/console_fit.py", *_TOKENIZER),
             "generation": ("benchmarks/textimage.py", "benchmarks/console_fit.py", *_TOKENIZER, *_GENERATOR),
-            "throughput": ("benchmarks/textimage.py", *_GENERATOR)}
+            "throughput": ("benchmarks/textimage.py", "benchmarks/timed_steps.py", *_GENERATOR)}
 VAL_EVERY = 500
 # variant -> (shipped config, extra arguments, label)
 VARIANTS = {"binary13": ("tokenizer_binary", [], "binary (LFQ), K = 13"),
@@ -277,16 +277,10 @@ def _one_throughput_point(layers: str, grid: int, threads: int, steps: int) -> d
         optimiser.step()
         optimiser.zero_grad(set_to_none=True)
 
-    step()  # warm-up: allocates the optimiser's moments
-    before = current_rss_bytes()
-    reset_peak_rss()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    seconds = (time.perf_counter() - start) / steps
+    seconds, peak_mib = time_steps(step, steps)
     n_tokens = grid * grid + text.shape[1] + 1
-    return {"tokens_per_second": n_tokens / seconds, "seconds_per_step": seconds,
-            "peak_mib": (peak_rss_bytes() - before) / 2 ** 20, "sequence": n_tokens,
+    return {"tokens_per_second": n_tokens / seconds, "seconds_per_step": seconds, "peak_mib": peak_mib,
+            "sequence": n_tokens,
             "parameters": sum(p.numel() for p in model.parameters())}
 
 
