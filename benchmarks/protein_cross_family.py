@@ -139,32 +139,24 @@ def section_mixers(threads: int, steps: int, contexts: list[int]) -> tuple[str, 
 
 # ---------------------------------------------------------------- 2. families
 @torch.no_grad()
-def held_out_perplexity(model, dm, lengths: tuple[int, ...] = PROMPT_LENGTHS) -> dict[str, float]:
-    """exp(mean per-token NLL) of held-out members of held-out families, per prompt budget (0 = the member alone).
+def held_out_perplexity(module, dm, lengths: tuple[int, ...] = PROMPT_LENGTHS) -> dict[str, float]:
+    """exp(mean per-token NLL) of held-out members of held-out families, per prompt budget (0 = the member alone),
+    with the training loss of ``module`` (a ``ProteinLM``).
 
     The members are the same at every budget, and a longer prompt's homologs include a shorter one's (the same
     seeded weighted order, cut later)."""
-    import torch.nn.functional as F
+    from seqkit.domains.protein.data import collate
 
-    from seqkit.domains.protein.data import collate, family_example
-
-    model.eval()
+    module.eval()
     out = {}
     for length in lengths:
-        held = dm.held_out(context_tokens=max(length, 1))
+        held = dm.held_out(context_tokens=length)
         total, count = 0.0, 0
         for i in range(len(held)):
-            item = held[i]
-            if length == 0:  # the query alone: rebuild the example without its prompt
-                sampler = held.cache(held.files[i // held.per_family])
-                query = int(np.random.default_rng((held.seed, 1, i)).integers(len(sampler.msa)))
-                item = family_example(sampler.msa, [], query)
-            batch = collate([item])
-            logits = model(batch["tokens"][:, :-1], batch["sequence_ids"][:, :-1], batch["positions"][:, :-1])
-            nll = F.cross_entropy(logits.transpose(1, 2).float(), batch["tokens"][:, 1:], reduction="none")
-            mask = batch["loss_mask"][:, 1:].float()
-            total += float((nll * mask).sum())
-            count += int(mask.sum())
+            batch = collate([held[i]])
+            n = int(batch["loss_mask"][:, 1:].sum())  # the member's scored tokens
+            total += float(module._loss(batch)) * n
+            count += n
         out[str(length)] = math.exp(total / count)
         print(f"prompt {length}: perplexity {out[str(length)]:.3f}", flush=True)
     return out
@@ -185,10 +177,10 @@ def section_families(root: Path, families: list[int], steps: int, threads: int) 
     for n in families:
         ckpt, run = _cross_family_run(root, n, steps, threads)
         dm = CrossFamilyDataModule(**{**data_args, "max_train_families": n, "val_per_family": 16})
-        model = load_model(str(ckpt)).model
         _save(f"families_{n:03d}", {"families": n, "train_families": dm.train_families,
-                                    "val_families": dm.val_families, "steps": steps, "run": run,
-                                    "perplexity": held_out_perplexity(model, dm),
+                                    "val_families": dm.val_families, "val_per_family": dm.hparams.val_per_family,
+                                    "steps": steps, "run": run,
+                                    "perplexity": held_out_perplexity(load_model(str(ckpt)), dm),
                                     "provenance": provenance.collect(MEASURES["families"])})
     return families_table()
 
@@ -201,7 +193,8 @@ def families_table() -> str:
     lines = ["## Held-out families: perplexity against training families and prompt length", "",
              f"`cross_family.yaml` trained on the first N training families of balifam1000 (1,004–1,142 Pfam homologs "
              f"each), {r0['steps']} steps each; {len(r0['val_families'])} families held out whole "
-             f"({', '.join(r0['val_families'])}), 16 members of each scored after prompts of its other members of "
+             f"({', '.join(r0['val_families'])}), {r0['val_per_family']} members of each scored after prompts of "
+             "its other members of "
              "up to the given number of tokens (0: the member alone). Perplexity per residue (and stop); lower is "
              "better; 20 would be a uniform guess over the amino acids.", "",
              "| training families | train min | " + " | ".join(f"prompt {n}" for n in PROMPT_LENGTHS) + " |",

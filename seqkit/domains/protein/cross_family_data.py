@@ -103,8 +103,8 @@ class CrossFamilyStream(IterableDataset):
 
 
 class HeldOutFamilyExamples(Dataset):
-    """Validation examples from held-out families: a prompt of ``context_tokens`` (query included) from one
-    family, then one more member of it, whose tokens alone carry the loss. Item ``i`` is a function of
+    """Validation examples from held-out families: a prompt of ``context_tokens`` (query included; 0 = no
+    prompt) from one family, then one more member of it, whose tokens alone carry the loss. Item ``i`` is a function of
     (seed, i); items of one family are consecutive, so a small cache serves them."""
 
     def __init__(self, files: Sequence[Path], per_family: int, context_tokens: int, seed: int = 0,
@@ -126,6 +126,8 @@ class HeldOutFamilyExamples(Dataset):
         sampler = self.cache(self.files[index // self.per_family])
         rng = np.random.default_rng((self.seed, 1, index))
         query = int(rng.integers(len(sampler.msa)))
+        if self.context_tokens == 0:  # no prompt: the member alone
+            return family_example(sampler.msa, [], query)
         budget = max(1, self.context_tokens - len(sampler.msa.raw[query]) - 2)
         members = sampler.draw(rng, budget, exclude=(query,))
         return family_example(sampler.msa, members, query)
@@ -188,7 +190,8 @@ class CrossFamilyDataModule(L.LightningDataModule):
     def held_out(self, context_tokens: int | None = None) -> HeldOutFamilyExamples:
         """Validation examples; ``context_tokens`` overrides the budget (prompt-length sweeps)."""
         h = self.hparams
-        return HeldOutFamilyExamples(self.val_files, h.val_per_family, context_tokens or h.context_tokens,
+        budget = h.context_tokens if context_tokens is None else context_tokens
+        return HeldOutFamilyExamples(self.val_files, h.val_per_family, budget,
                                      self.seed, h.max_sequences)
 
     def train_dataloader(self) -> DataLoader:

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from seqkit.data import resolve_data_path
-from seqkit.domains.protein.msa import MSA, format_suffix, read_msa
+from seqkit.domains.protein.msa import MSA, SUFFIX_FORMAT, format_suffix, read_msa
 from seqkit.domains.protein.prompt import HomologSampler
 
 #: suffixes of family files (each may end in ``.gz`` too)
-FAMILY_SUFFIXES = (".a3m", ".a2m", ".sto", ".stk", ".stockholm", ".fasta", ".fa", ".faa", ".afa", ".aln")
+FAMILY_SUFFIXES = tuple(SUFFIX_FORMAT)  # the suffixes read_msa knows
 
 
 def family_name(path: Path) -> str:

@@ -102,7 +102,7 @@ class ProteinLM(L.LightningModule):
         if (self.hparams.dms_path is None and synthetic_dms is None) or self.trainer.sanity_checking:
             return
         if self._dms_sampler is None:
-            if self.hparams.get("dms_msa_path"):
+            if self.hparams.dms_msa_path:
                 from seqkit.domains.protein.msa import read_msa
                 from seqkit.domains.protein.prompt import HomologSampler
 

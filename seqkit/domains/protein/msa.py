@@ -24,7 +24,7 @@ import numpy as np
 from seqkit.domains.protein.alphabet import AlphabetError, encode
 
 FORMATS = ("auto", "a3m", "a2m", "fasta", "stockholm")
-_SUFFIX_FORMAT = {".a3m": "a3m", ".a2m": "a2m", ".sto": "stockholm", ".stk": "stockholm", ".stockholm": "stockholm",
+SUFFIX_FORMAT = {".a3m": "a3m", ".a2m": "a2m", ".sto": "stockholm", ".stk": "stockholm", ".stockholm": "stockholm",
                   ".fasta": "fasta", ".fa": "fasta", ".faa": "fasta", ".afa": "fasta", ".aln": "fasta"}
 _INSERTION = re.compile(r"[a-z.]")
 
@@ -75,7 +75,7 @@ def format_suffix(path: Path) -> str:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
-    """The file as text, decompressed when it is gzipped (by suffix or by its magic bytes)."""
+    """The file as text, decompressed when it is gzipped (told by its magic bytes, whatever its name)."""
     with open(path, "rb") as fh:
         gzipped = fh.read(2) == b"\x1f\x8b"
     if gzipped:
@@ -113,7 +113,7 @@ def read_msa(path: str | Path, fmt: str = "auto") -> MSA:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such MSA file")
     if fmt == "auto":
-        fmt = _SUFFIX_FORMAT.get(format_suffix(path), "fasta")
+        fmt = SUFFIX_FORMAT.get(format_suffix(path), "fasta")
     records = _records_stockholm(path) if fmt == "stockholm" else _records_fasta(path)
     return msa_from_records(records, str(path), fmt)
 

@@ -146,3 +146,12 @@ def test_balifam_streams_from_gzipped_pfam_families() -> None:
     assert batch["tokens"].shape[0] == 4 and batch["lengths"].min() >= 1024
     item = dm.held_out()[0]
     assert item["loss_mask"].sum() > 20
+
+
+def test_held_out_without_prompt_is_the_same_member_alone(tmp_path: Path) -> None:
+    dm = CrossFamilyDataModule([str(_corpus(tmp_path))], val_families=3, context_tokens=300, val_per_family=2)
+    for i in range(len(dm.held_out())):
+        alone, prompted = dm.held_out(context_tokens=0)[i], dm.held_out()[i]
+        assert (alone["tokens"] == START).sum() == 1  # one sequence, every token after its start scored
+        assert alone["loss_mask"][1:].all()
+        np.testing.assert_array_equal(alone["tokens"], prompted["tokens"][-len(alone["tokens"]):])
