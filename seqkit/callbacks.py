@@ -1,10 +1,12 @@
-"""Callbacks every seqkit run uses: a finite-loss guard, a resumable prediction writer, curve plots, a run summary."""
+"""Callbacks every seqkit run uses: a finite-loss guard, a resumable prediction writer, curve plots, a run summary,
+a report of ``torch.compile``'s graph breaks."""
 
 from __future__ import annotations
 
 import io
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +17,7 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter, Callback
 
 from seqkit.atomic_io import atomic_write
+from seqkit.compiled import compiled_networks, graph_breaks
 from seqkit.hardware import cpu_model
 
 
@@ -31,6 +34,28 @@ class FiniteLossGuard(Callback):
                 f"non-finite training loss {loss.item()} at epoch {trainer.current_epoch}, global step "
                 f"{trainer.global_step}; lower the learning rate, enable gradient clipping "
                 f"(--trainer.gradient_clip_val) or check the input data")
+
+
+class CompileReport(Callback):
+    """After the first training step of a compiled model, warn with every graph break TorchDynamo recorded.
+
+    A break runs part of the step as eager Python between compiled graphs: correct but slower, and easy to
+    miss. The count also goes to ``run_summary.json`` (``RunSummary``). An eager model is left alone.
+    """
+
+    def __init__(self) -> None:
+        self._reported = False
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        if self._reported or not compiled_networks(pl_module):
+            return
+        self._reported = True
+        breaks = graph_breaks()
+        if breaks and trainer.is_global_zero:
+            reasons = "; ".join(f"{n}x {reason}" for reason, n in breaks.most_common(5))
+            warnings.warn(f"torch.compile of {', '.join(compiled_networks(pl_module))}: {sum(breaks.values())} graph "
+                          f"break(s), those parts run eager: {reasons}", stacklevel=1)
 
 
 class PredictionWriter(BasePredictionWriter):
@@ -171,7 +196,8 @@ class RunSummary(Callback):
 
     Every checkpoint gets a ``"seqkit_run"`` entry of plain values: ``fit_seconds`` (wall time of ``fit`` up to
     that save, summed over resumed fits), ``accelerator``, ``device`` (GPU or CPU model), ``threads``,
-    ``precision``, ``epochs`` (completed) and ``global_step``. At the end of fit the same entry is written to
+    ``precision``, ``epochs`` (completed) and ``global_step`` (and, for a compiled model, ``compiled``: its compiled
+    networks, and ``graph_breaks``). At the end of fit the same entry is written to
     ``<log_dir>/run_summary.json``, atomically.
     """
 
@@ -195,7 +221,9 @@ class RunSummary(Callback):
                 "accelerator": type(trainer.accelerator).__name__.removesuffix("Accelerator").lower(),
                 "device": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
                 "threads": torch.get_num_threads(), "precision": str(trainer.precision),
-                "epochs": epochs, "global_step": trainer.global_step}
+                "epochs": epochs, "global_step": trainer.global_step,
+                **({"compiled": compiled_networks(pl_module), "graph_breaks": sum(graph_breaks().values())}
+                   if compiled_networks(pl_module) else {})}
 
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
         # a save at an epoch's end comes before Lightning counts that epoch as completed

@@ -24,7 +24,14 @@ import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
-from seqkit.callbacks import EvaluationReport, FiniteLossGuard, PredictionWriter, RunSummary, TrainingCurvesPlot
+from seqkit.callbacks import (
+    CompileReport,
+    EvaluationReport,
+    FiniteLossGuard,
+    PredictionWriter,
+    RunSummary,
+    TrainingCurvesPlot,
+)
 from seqkit.commands.run_folder import resolve_checkpoint, run_directory, run_name_for
 from seqkit.commands.tool_arguments import Tool
 from seqkit.hardware import AutoPrecisionTrainer
@@ -172,7 +179,7 @@ def _is_rank_zero() -> bool:
 
 
 def default_trainer_callbacks() -> list[L.Callback]:
-    return [FiniteLossGuard(), TrainingCurvesPlot(), EvaluationReport(), RunSummary()]
+    return [FiniteLossGuard(), TrainingCurvesPlot(), EvaluationReport(), RunSummary(), CompileReport()]
 
 
 def run_domain_cli(command: Any, args: Any = None, *, run: bool = True) -> SeqkitCLI:

@@ -103,6 +103,27 @@ def test_resume_from_last_matches_uninterrupted_run(tmp_path: Path) -> None:
     assert not torch.equal(fresh.state_dict()["head.weight"], a["head.weight"])
 
 
+def test_compiled_fit_matches_eager_records_graph_breaks_and_resumes_eager(tmp_path: Path) -> None:
+    import json
+
+    common = [*SMALL, "--model.init_args.layers=attention", "--model.init_args.mixer_options={}",
+              "--trainer.max_epochs=1"]  # 4 steps
+    _run(["fit", *common, f"--trainer.default_root_dir={tmp_path / 'eager'}"], tmp_path)
+    _run(["fit", *common, "--model.init_args.compile=true", f"--trainer.default_root_dir={tmp_path / 'compiled'}"],
+         tmp_path)
+    summary = json.loads(next((tmp_path / "compiled").rglob("run_summary.json")).read_text())
+    assert summary["compiled"] == ["backbone"] and summary["graph_breaks"] == 0
+    assert "compiled" not in json.loads(next((tmp_path / "eager").rglob("run_summary.json")).read_text())
+    eager, compiled = _final_weights(tmp_path / "eager"), _final_weights(tmp_path / "compiled")
+    assert eager.keys() == compiled.keys()  # no _orig_mod prefixes: the checkpoints are interchangeable
+    for name in eager:
+        torch.testing.assert_close(compiled[name], eager[name], rtol=1e-4, atol=1e-5, msg=name)
+    # the compiled run's checkpoint resumes without compiling
+    _run(["fit", *common[:-1], "--trainer.max_epochs=2", "--model.init_args.compile=false",
+          f"--trainer.default_root_dir={tmp_path / 'compiled'}", "--ckpt_path=last"], tmp_path)
+    assert torch.load(next((tmp_path / "compiled").rglob("last.ckpt")), weights_only=True)["global_step"] == 8
+
+
 def test_checkpoint_hyperparameters_are_plain_and_load_with_weights_only(tmp_path: Path) -> None:
     main(["fit", *SMALL, "--trainer.max_epochs=1", "--trainer.logger=false", f"--trainer.default_root_dir={tmp_path}"])
     ckpt = next(tmp_path.rglob("last.ckpt"))

@@ -18,6 +18,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassMatthewsCo
 
 from seqkit.backbone import Backbone
 from seqkit.callbacks import shard_written
+from seqkit.compiled import compile_networks
 from seqkit.domains.dna.tokenizers import build_tokenizer
 from seqkit.optim import adamw_warmup_cosine
 
@@ -32,13 +33,14 @@ class DnaClassifier(L.LightningModule):
         pooling (str): ``"last"`` or ``"mean"``.
         rc_invariant (bool): average logits over both strands at validation/test/predict.
         The remaining arguments are ``DnaLM``'s architecture and AdamW settings.
+        compile (bool): ``torch.compile`` the ``backbone`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, pretrained: str | None = None, num_classes: int = 2, tokenizer: Literal["kmer", "nucleotide"]
                  = "kmer", k: int = 6, d_model: int = 128, layers: str | list[str] = "mamba2*4",
                  mixer_options: dict[str, dict[str, Any]] | None = None, mlp_ratio: float = 0.0,
                  dropout: float = 0.1, pooling: Literal["last", "mean"] = "mean", rc_invariant: bool = True,
-                 lr: float = 1e-3, weight_decay: float = 0.1, warmup_steps: int = 50) -> None:
+                 lr: float = 1e-3, weight_decay: float = 0.1, warmup_steps: int = 50, compile: bool = False) -> None:
         super().__init__()
         if pooling not in ("last", "mean"):
             raise ValueError(f"DnaClassifier: pooling must be 'last' or 'mean', got {pooling!r}")
@@ -68,6 +70,10 @@ class DnaClassifier(L.LightningModule):
                        "mcc": MulticlassMatthewsCorrCoef(num_classes)}
             self.val_metrics = nn.ModuleDict({n: m.clone() for n, m in metrics.items()})
             self.test_metrics = nn.ModuleDict({n: m.clone() for n, m in metrics.items()})
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["backbone"])
 
     def setup(self, stage: str) -> None:
         data = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from torchmetrics import SumMetric
 
 from seqkit.backbone import Backbone
+from seqkit.compiled import compile_networks
 from seqkit.domains.dna.base_marginals import base_log_marginals, base_marginal_nll
 from seqkit.domains.dna.tokenizers import build_tokenizer
 from seqkit.optim import adamw_warmup_cosine
@@ -36,12 +37,13 @@ class DnaLM(L.LightningModule):
         mlp_ratio (float): MLP width / d_model per block; 0 = Mamba-style blocks without MLP.
         loss (str): ``"kmer"`` (next-token cross-entropy) or ``"base"`` (mean per-base marginal NLL).
         lr, weight_decay, warmup_steps: AdamW with warm-up and cosine decay.
+        compile (bool): ``torch.compile`` the ``backbone`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, tokenizer: Literal["kmer", "nucleotide"] = "kmer", k: int = 6, d_model: int = 128,
                  layers: str | list[str] = "mamba2*4", mixer_options: dict[str, dict[str, Any]] | None = None,
                  mlp_ratio: float = 0.0, dropout: float = 0.0, loss: Literal["kmer", "base"] = "kmer",
-                 lr: float = 2e-3, weight_decay: float = 0.1, warmup_steps: int = 100) -> None:
+                 lr: float = 2e-3, weight_decay: float = 0.1, warmup_steps: int = 100, compile: bool = False) -> None:
         super().__init__()
         if loss not in ("kmer", "base"):
             raise ValueError(f"DnaLM: loss must be 'kmer' or 'base', got {loss!r}")
@@ -54,6 +56,10 @@ class DnaLM(L.LightningModule):
         self.register_buffer("token_bases", torch.from_numpy(self.tokenizer.token_bases()), persistent=False)
         self.first_base_id, self.n_base_tokens = self.tokenizer.n_special, 4**self.k
         self.val_nll, self.val_tokens, self.val_correct = SumMetric(), SumMetric(), SumMetric()
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["backbone"])
 
     def forward(self, tokens: Tensor) -> Tensor:
         """(B, T) token ids → (B, T, vocab) logits."""

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from seqkit.atomic_io import atomic_write
+from seqkit.compiled import compile_networks
 from seqkit.domains.forecast.informer import Informer, decoder_input
 from seqkit.domains.forecast.trained_columns import check_columns
 
@@ -30,13 +31,15 @@ class ForecastModel(L.LightningModule):
         columns (list[str] | None): the channels' column names in order (linked from the data). Saved in the
             checkpoint; ``predict``/``test`` from a checkpoint refuse data whose columns differ.
         Other args: see ``seqkit.domains.forecast.informer.Informer``.
+        compile (bool): ``torch.compile`` the ``model`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, enc_in: int = 7, c_out: int = 7, seq_len: int = 96, label_len: int = 48, pred_len: int = 24,
                  d_model: int = 512, n_heads: int = 8, e_layers: int = 2, d_layers: int = 1, d_ff: int = 2048,
                  factor: int = 5, dropout: float = 0.05, embed: str = "timeF", freq: str = "h", distil: bool = True,
                  encoder_mixer: str = "probsparse", mixer_options: dict[str, Any] | None = None,
-                 decoder_attn: str = "probsparse", lr: float = 1e-4, columns: list[str] | None = None) -> None:
+                 decoder_attn: str = "probsparse", lr: float = 1e-4, columns: list[str] | None = None,
+                 compile: bool = False) -> None:
         super().__init__()
         if label_len > seq_len:
             raise ValueError(f"model.label_len={label_len} cannot exceed seq_len={seq_len}")
@@ -46,6 +49,10 @@ class ForecastModel(L.LightningModule):
         self.model = Informer(enc_in, enc_in, c_out, pred_len, d_model, n_heads, e_layers, d_layers, d_ff, factor,
                               dropout, embed, freq, distil, encoder_mixer, mixer_options, decoder_attn)
         self._test_sums: dict[str, Tensor] = {}
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["model"])
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Before the weights load (``fit/test/predict --ckpt_path``): the data must have the trained columns."""

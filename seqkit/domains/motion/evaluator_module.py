@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from seqkit.caption_encoder import CaptionVocabulary
+from seqkit.compiled import compile_networks
 from seqkit.domains.motion.evaluator import MotionTextEvaluator
 from seqkit.domains.motion.feature_statistics import FeatureStatistics
 from seqkit.domains.motion.metrics import matching_distance, r_precision
@@ -21,18 +22,26 @@ from seqkit.optim import adamw_warmup_cosine
 
 
 class MotionTextEvaluatorModule(L.LightningModule):
-    """Contrastive training of ``MotionTextEvaluator``; embeds captions and motions for the metrics."""
+    """Contrastive training of ``MotionTextEvaluator``; embeds captions and motions for the metrics.
+
+    Args:
+        compile (bool): ``torch.compile`` the ``evaluator`` in place at setup (``seqkit.compiled``).
+    """
 
     def __init__(self, vocabulary: list[str] | None = None, d_feat: int = 263, hidden: int = 256,
                  d_embed: int = 256, temperature: float = 0.1, max_caption_tokens: int = 32, lr: float = 1e-3,
                  weight_decay: float = 0.0, warmup_steps: int = 100, feature_mean: list[float] | None = None,
-                 feature_std: list[float] | None = None) -> None:
+                 feature_std: list[float] | None = None, compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.vocabulary = CaptionVocabulary(vocabulary or [])
         self.evaluator = MotionTextEvaluator(len(self.vocabulary), d_feat, hidden, d_embed, temperature)
         self.statistics = FeatureStatistics(feature_mean, feature_std, d_feat)
         self._val: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["evaluator"])
 
     def embed_captions(self, captions: list[str]) -> Tensor:
         ids = self.vocabulary.batch(captions, self.hparams.max_caption_tokens).to(self.device)

@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from seqkit.caption_encoder import CaptionEncoder, CaptionVocabulary
+from seqkit.compiled import compile_networks
 from seqkit.diffusion import DDIMSampler, NoiseSchedule, check_prediction, classifier_free_guidance
 from seqkit.domains.motion.feature_statistics import FeatureStatistics
 from seqkit.domains.motion.humanml_features import recover_from_ric
@@ -75,6 +76,7 @@ class TextToMotion(L.LightningModule):
         cond_drop: probability of training with the null caption.
         guidance_scale, n_inference_steps, eta: sampling.
         prediction: "eps" (the papers) or "v" (Salimans & Ho 2022): what the denoiser's output is trained to be.
+        compile (bool): ``torch.compile`` the ``denoiser`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, space: str = "latent", denoiser: str = "motion_mamba", vae_checkpoint: str | None = None,
@@ -86,7 +88,7 @@ class TextToMotion(L.LightningModule):
                  n_inference_steps: int = 50, eta: float = 0.0, n_train_steps: int = 1000,
                  beta_schedule: str = "scaled_linear", lr: float = 1e-4, weight_decay: float = 0.0,
                  warmup_steps: int = 200, d_feat: int = 263, feature_mean: list[float] | None = None,
-                 feature_std: list[float] | None = None, prediction: str = "eps") -> None:
+                 feature_std: list[float] | None = None, prediction: str = "eps", compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         check_prediction(prediction)
@@ -124,6 +126,10 @@ class TextToMotion(L.LightningModule):
         # latents are scaled to unit variance (as latent diffusion does); 0 until the first training batch
         self.register_buffer("latent_scale", torch.zeros(()))
         self._latent_scale_set = False  # read from the buffer once (a loaded checkpoint has it), not every step
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["denoiser"])
 
     def train(self, mode: bool = True) -> TextToMotion:
         super().train(mode)

@@ -13,6 +13,7 @@ from typing import Any
 import lightning as L
 from torch import Tensor
 
+from seqkit.compiled import compile_networks
 from seqkit.domains.motion.feature_statistics import FeatureStatistics
 from seqkit.domains.motion.humanml_features import recover_from_ric
 from seqkit.domains.motion.motion_vae import MotionVAE
@@ -47,17 +48,22 @@ class MotionVAEModule(L.LightningModule):
         kl_weight: weight of the KL term.
         feature_mean, feature_std: the data's normalisation statistics (linked from the data module), kept in
             the checkpoint so that decoded latents can be turned back into motion.
+        compile (bool): ``torch.compile`` the ``vae`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, d_feat: int = 263, d_model: int = 256, n_latent: int = 2, layers: str = "attention*4",
                  mixer_options: dict[str, dict[str, Any]] | None = None, mlp_ratio: float = 4.0,
                  dropout: float = 0.1, kl_weight: float = 1e-4, lr: float = 2e-4, weight_decay: float = 0.0,
                  warmup_steps: int = 200, feature_mean: list[float] | None = None,
-                 feature_std: list[float] | None = None) -> None:
+                 feature_std: list[float] | None = None, compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.vae = MotionVAE(d_feat, d_model, n_latent, layers, mixer_options, mlp_ratio, dropout)
         self.statistics = FeatureStatistics(feature_mean, feature_std, d_feat)
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["vae"])
 
     def _losses(self, batch: dict[str, Any]) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         x, padding = batch["features"], batch["padding"]

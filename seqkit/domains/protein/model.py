@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from scipy.stats import spearmanr
 from torch import Tensor
 
+from seqkit.compiled import compile_networks
 from seqkit.data import resolve_data_path
 from seqkit.domains.protein.poet import PoET
 from seqkit.domains.protein.scoring import PromptSpec, score_sequences
@@ -45,12 +46,14 @@ class ProteinLM(L.LightningModule):
         dms_prompt_tokens (int): token budget of that validation prompt.
         pretrained (str, Optional): a ``ProteinLM`` checkpoint whose architecture replaces the one given here and
             whose weights initialise this model (fine-tuning); its path is kept as ``pretrained_from``.
+        compile (bool): ``torch.compile`` the ``model`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, d_model: int = 256, n_layers: int = 4, n_heads: int = 8, between: str = "attention",
                  between_options: dict[str, Any] | None = None, set_mode: bool = False, dropout: float = 0.0,
                  lr: float = 1e-3, weight_decay: float = 0.01, warmup_steps: int = 100, dms_path: str | None = None,
-                 dms_prompt_tokens: int = 3072, dms_msa_path: str | None = None, pretrained: str | None = None) -> None:
+                 dms_prompt_tokens: int = 3072, dms_msa_path: str | None = None, pretrained: str | None = None,
+                 compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["pretrained"])
         state = None
@@ -73,6 +76,10 @@ class ProteinLM(L.LightningModule):
             self.model.load_state_dict(state)
         self._dms: Variants | None = None
         self._dms_sampler = None
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["model"])
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
         return self.model(batch["tokens"], batch["sequence_ids"], batch["positions"])

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from seqkit.backbone import Backbone
 from seqkit.callbacks import shard_written
+from seqkit.compiled import compile_networks
 from seqkit.domains.synthetic.tasks import IGNORE
 from seqkit.optim import adamw_warmup_cosine
 
@@ -28,12 +29,13 @@ class SyntheticLM(L.LightningModule):
         warmup_steps (int): warm-up steps.
         seq_len (int, Optional): training length (linked from the data); used to reject windows
             that would not be local at this length.
+        compile (bool): ``torch.compile`` the ``backbone`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, vocab_size: int = 11, d_model: int = 64, layers: str | list[str] = "mamba2*2",
                  mixer_options: dict[str, dict[str, Any]] | None = None, mlp_ratio: float = 0.0,
                  lr: float = 3e-3, weight_decay: float = 0.1, warmup_steps: int = 50,
-                 seq_len: int | None = None) -> None:
+                 seq_len: int | None = None, compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.embed = nn.Embedding(vocab_size, d_model)
@@ -45,6 +47,10 @@ class SyntheticLM(L.LightningModule):
                     raise ValueError(f"mixer_options.window.window={w} is not smaller than data.seq_len={seq_len}: "
                                      f"the window would cover the whole sequence; choose window < {seq_len} or "
                                      f"use the 'attention' mixer")
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["backbone"])
 
     def forward(self, inputs: Tensor) -> Tensor:
         """(B, L) token ids → (B, L, vocab) logits."""

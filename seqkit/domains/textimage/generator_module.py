@@ -26,6 +26,7 @@ from lightning.pytorch.core.mixins.hparams_mixin import _given_hyperparameters
 from torch import Tensor, nn
 
 from seqkit.backbone import Backbone
+from seqkit.compiled import compile_networks
 from seqkit.domains.textimage.binary_quantizer import bits_to_indices, indices_to_bits
 from seqkit.domains.textimage.tokenizer_module import TextImageTokenizer
 from seqkit.optim import adamw_warmup_cosine
@@ -92,13 +93,14 @@ class TextImageGenerator(L.LightningModule):
         d_model, layers, mixer_options, mlp_ratio, dropout: the backbone (see ``seqkit.backbone.Backbone``).
         max_text_bytes: prompt bytes kept (the rest is cut; pages of the shipped configs stay below it).
         temperature / top_k: sampling defaults (top-k applies to the softmax head only).
+        compile (bool): ``torch.compile`` the ``backbone`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, tokenizer: str | None = None, tokenizer_config: dict[str, Any] | None = None, bits: int = 13,
                  grid: int = 16, head: str = "softmax", d_model: int = 256, layers: str | list[str] = "mamba2*6",
                  mixer_options: dict[str, dict[str, Any]] | None = None, mlp_ratio: float = 0.0,
                  dropout: float = 0.0, max_text_bytes: int = 512, temperature: float = 1.0, top_k: int | None = None,
-                 lr: float = 1e-3, weight_decay: float = 0.1, warmup_steps: int = 200) -> None:
+                 lr: float = 1e-3, weight_decay: float = 0.1, warmup_steps: int = 200, compile: bool = False) -> None:
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {head!r}")
@@ -121,6 +123,10 @@ class TextImageGenerator(L.LightningModule):
         self.col_embed = nn.Embedding(grid, d_model)
         self.backbone = Backbone(d_model, layers, mixer_options, mlp_ratio, dropout)
         self.head = nn.Linear(d_model, 2 ** bits if head == "softmax" else bits)
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["backbone"])
 
     def train(self, mode: bool = True) -> TextImageGenerator:
         super().train(mode)

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.functional.image import structural_similarity_index_measure
 
+from seqkit.compiled import compile_networks
 from seqkit.domains.textimage.autoencoder import WIDTHS, ConvDecoder, ConvEncoder
 from seqkit.domains.textimage.binary_quantizer import BinaryQuantizer
 from seqkit.domains.textimage.vector_quantizer import VectorQuantizer
@@ -62,13 +63,14 @@ class TextImageTokenizer(L.LightningModule):
         patch: pixels folded into channels before the first convolution (see ``autoencoder.py``).
         channels: conv widths, one per resolution after the patch stem.
         text_aware_weight: α of the edge-weighted reconstruction loss (0 = plain L1 + L2).
+        compile (bool): ``torch.compile`` the ``encoder`` and ``decoder`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, quantizer: str = "binary", bits: int = 13, binary_kind: str = "lfq", downsample: int = 16,
                  patch: int = 4, channels: list[int] | None = None, image_size: int = 256, l1_weight: float = 1.0,
                  l2_weight: float = 1.0, text_aware_weight: float = 0.0, commitment_weight: float = 0.25,
                  entropy_weight: float = 0.1, lr: float = 5e-4, weight_decay: float = 0.0,
-                 warmup_steps: int = 200) -> None:
+                 warmup_steps: int = 200, compile: bool = False) -> None:
         super().__init__()
         if quantizer not in QUANTIZERS:
             raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {quantizer!r}")
@@ -88,6 +90,11 @@ class TextImageTokenizer(L.LightningModule):
                              persistent=False)
 
     # ---- tokens -----------------------------------------------------------------------------------------
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["encoder", "decoder"])
+
     @property
     def bits(self) -> int:
         return int(self.hparams.bits)

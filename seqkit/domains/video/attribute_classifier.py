@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from seqkit.compiled import compile_networks
 from seqkit.domains.video.procedural import ATTRIBUTES, COLOURS, MOTIONS, SHAPES, SIZES, SPEEDS
 
 CLASSES = (len(SHAPES), len(COLOURS), len(SIZES), len(MOTIONS), len(SPEEDS))
@@ -42,12 +43,20 @@ class AttributeClassifier(nn.Module):
 
 
 class AttributeClassifierModule(L.LightningModule):
-    """Trains ``AttributeClassifier`` on random snippets of labelled procedural clips."""
+    """Trains ``AttributeClassifier`` on random snippets of labelled procedural clips.
 
-    def __init__(self, snippet: int = 4, width: int = 32, lr: float = 2e-3) -> None:
+    Args:
+        compile (bool): ``torch.compile`` the ``classifier`` in place at setup (``seqkit.compiled``).
+    """
+
+    def __init__(self, snippet: int = 4, width: int = 32, lr: float = 2e-3, compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.classifier = AttributeClassifier(width)
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["classifier"])
 
     def _snippets(self, video: Tensor, generator: torch.Generator | None) -> Tensor:
         b, f = video.shape[:2]

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from seqkit.caption_encoder import CaptionEncoder, CaptionVocabulary
+from seqkit.compiled import compile_networks
 from seqkit.diffusion import DDIMSampler, FrameConditions, NoiseSchedule, check_prediction, edit, gaussian
 from seqkit.domains.video.long_video import build_sampler
 from seqkit.domains.video.space_time_denoiser import SpaceTimeDenoiser
@@ -40,6 +41,7 @@ class VideoDiffusion(L.LightningModule):
         text_layers: the caption encoder's backbone spec.
         method, stride, weighting, condition_mapping, partitions, lookahead, window_batch: the long-video sampler.
         guidance_scale, n_inference_steps, eta: DDIM with classifier-free guidance.
+        compile (bool): ``torch.compile`` the ``denoiser`` in place at setup (``seqkit.compiled``).
     """
 
     def __init__(self, vocabulary: list[str] | None = None, clip_frames: int = 16, image_size: int = 32,
@@ -50,7 +52,8 @@ class VideoDiffusion(L.LightningModule):
                  weight_decay: float = 0.0, warmup_steps: int = 200, guidance_scale: float = 3.0,
                  n_inference_steps: int = 50, eta: float = 0.0, method: str = "co_denoising",
                  stride: int | None = None, weighting: str = "uniform", condition_mapping: str = "majority",
-                 partitions: int = 4, lookahead: bool = True, window_batch: int = 8, prediction: str = "v") -> None:
+                 partitions: int = 4, lookahead: bool = True, window_batch: int = 8, prediction: str = "v",
+                 compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         check_prediction(prediction)
@@ -62,6 +65,11 @@ class VideoDiffusion(L.LightningModule):
         self.schedule = NoiseSchedule(n_train_steps, kind=beta_schedule)
 
     # ---- conditioning -------------------------------------------------------------------------------------
+
+    def configure_model(self) -> None:
+        if self.hparams.get("compile"):
+            compile_networks(self, ["denoiser"])
+
     def encode_captions(self, captions: Sequence[str]) -> Tensor:
         ids = self.vocabulary.batch(captions, self.hparams.max_caption_tokens).to(self.device)
         return self.caption_encoder(ids)  # (B, d_model)
