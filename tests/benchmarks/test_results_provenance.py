@@ -21,7 +21,7 @@ provenance = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(provenance)
 
 SCRIPTS = ["mixers", "kernels_gpu", "kernels_static", "synthetic_tasks", "forecast", "forecast_ett", "protein", "dna",
-           "dna_promoter_sweep", "motion", "video", "textimage", "protein_cross_family"]
+           "dna_promoter_sweep", "motion", "video", "textimage", "protein_cross_family", "peers"]
 REPORTS = [(md, name, text) for md in sorted(RESULTS.glob("*.md"))
            for name, text in provenance.sections(md.read_text()).items()]
 RUN_RECORDS = sorted(p for p in RESULTS.glob("*/*.json"))

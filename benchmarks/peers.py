@@ -1,0 +1,223 @@
+"""seqkit side by side with what a user would otherwise run, on the same machine in the same run.
+
+Sections (each a marked part of ``results/peers.md`` with its own provenance; peers are benchmark-only
+extras, ``pip install -e ".[bench]"``, and the versions that ran are recorded):
+
+1. ``mamba2``: Hugging Face transformers' Mamba-2 (``Mamba2ForCausalLM``; on a CPU its pure-PyTorch path)
+   against seqkit's Mamba-2 backbone with the same embedding and head, at equal size (d_model, layers,
+   d_state, head_dim, expand, chunk): training tokens/s (forward + backward + AdamW) and peak memory per
+   sequence length at batch 1, and at a fixed number of tokens per step. The two are first checked to
+   compute the same function: seqkit's weights are copied into the transformers model and the logits
+   compared.
+2. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
+   median of several.
+
+Every timed point runs in a fresh process (``--one``), so one point's allocations never pad another's.
+
+    python benchmarks/peers.py --sections mamba2 startup
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import provenance  # benchmarks/provenance.py
+import torch
+from report_sections import replace_section  # benchmarks/report_sections.py
+from timed_steps import time_steps  # benchmarks/timed_steps.py
+from torch import nn
+
+REPORT = Path(__file__).resolve().parent / "results" / "peers.md"
+CONSOLE_SCRIPTS = ("synthetic", "forecast", "protein", "dna", "motion", "video", "textimage")
+MEASURES = {"mamba2": ("benchmarks/peers.py", "benchmarks/timed_steps.py", "seqkit/backbone.py",
+                       "seqkit/mixers/mamba2.py", "seqkit/mixers/base.py", "seqkit/kernels/ssd",
+                       "seqkit/kernels/segments.py", "seqkit/kernels/backend.py"),
+            "startup": ("benchmarks/peers.py", "seqkit", "pyproject.toml")}
+#: the shared Mamba-2 size: a small language model a CPU trains (d_state, head_dim and expand are Mamba-2's own)
+MAMBA2 = {"d_model": 256, "layers": 4, "d_state": 64, "head_dim": 64, "expand": 2, "chunk": 64, "vocab": 4096}
+
+
+# ---------------------------------------------------------------- 1. Mamba-2
+class SeqkitMamba2LM(nn.Module):
+    """Embedding → seqkit Backbone of Mamba-2 blocks (pre-RMSNorm, residual, final RMSNorm) → untied head: the
+    layout of transformers' ``Mamba2ForCausalLM``, so the weights map one to one."""
+
+    def __init__(self, size: dict) -> None:
+        from seqkit.backbone import Backbone
+
+        super().__init__()
+        options = {"mamba2": {"d_state": size["d_state"], "head_dim": size["head_dim"], "expand": size["expand"],
+                              "chunk_size": size["chunk"]}}
+        self.embed = nn.Embedding(size["vocab"], size["d_model"])
+        self.backbone = Backbone(size["d_model"], f"mamba2*{size['layers']}", options, mlp_ratio=0.0)
+        self.head = nn.Linear(size["d_model"], size["vocab"], bias=False)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(self.embed(tokens)))  # (B, L, vocab)
+
+
+def transformers_mamba2(size: dict) -> nn.Module:
+    """transformers' Mamba-2 LM at ``size``; RMSNorm epsilon as torch's default, the one seqkit's norms use."""
+    from transformers import Mamba2Config, Mamba2ForCausalLM
+
+    d_inner = size["expand"] * size["d_model"]
+    config = Mamba2Config(vocab_size=size["vocab"], hidden_size=size["d_model"], num_hidden_layers=size["layers"],
+                          state_size=size["d_state"], head_dim=size["head_dim"], num_heads=d_inner // size["head_dim"],
+                          expand=size["expand"], chunk_size=size["chunk"], n_groups=1, conv_kernel=4,
+                          use_bias=False, use_conv_bias=True, tie_word_embeddings=False,
+                          layer_norm_epsilon=torch.finfo(torch.float32).eps)
+    return Mamba2ForCausalLM(config)
+
+
+def copy_seqkit_into_transformers(ours: SeqkitMamba2LM, peer: nn.Module) -> None:
+    """Load seqkit's weights into the transformers model (names differ, tensors are the same)."""
+    state = {"backbone.embeddings.weight": ours.embed.weight, "backbone.norm_f.weight": ours.backbone.norm.weight,
+             "lm_head.weight": ours.head.weight}
+    for i, block in enumerate(ours.backbone.blocks):
+        branch, prefix = block.mixer.forward_branch, f"backbone.layers.{i}."
+        state |= {prefix + "norm.weight": block.norm.weight,
+                  prefix + "mixer.in_proj.weight": branch.in_proj.weight,
+                  prefix + "mixer.conv1d.weight": branch.conv_weight[:, None, :],  # (conv_dim, 1, d_conv)
+                  prefix + "mixer.conv1d.bias": branch.conv_bias,
+                  prefix + "mixer.dt_bias": branch.dt_bias, prefix + "mixer.A_log": branch.A_log,
+                  prefix + "mixer.D": branch.D, prefix + "mixer.norm.weight": branch.norm.weight,
+                  prefix + "mixer.out_proj.weight": block.mixer.out_proj.weight}
+    peer.load_state_dict({k: v.detach().clone() for k, v in state.items()}, strict=True)
+
+
+@torch.no_grad()
+def mamba2_agreement(size: dict, length: int = 1024) -> dict:
+    """Max |Δ logits| between seqkit's model and transformers' given seqkit's weights, on random tokens."""
+    torch.manual_seed(0)
+    ours = SeqkitMamba2LM(size).eval()
+    peer = transformers_mamba2(size).eval()
+    copy_seqkit_into_transformers(ours, peer)
+    tokens = torch.randint(0, size["vocab"], (2, length))
+    a, b = ours(tokens), peer(tokens).logits
+    return {"max_abs_diff": float((a - b).abs().max()), "logit_scale": float(a.abs().max()), "length": length}
+
+
+def _one_mamba2_point(impl: str, batch: int, length: int, threads: int, steps: int) -> dict:
+    """In a fresh process: one implementation's training step at (batch, length)."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = SeqkitMamba2LM(MAMBA2) if impl == "seqkit" else transformers_mamba2(MAMBA2)
+    model.train()
+    optimiser = torch.optim.AdamW(model.parameters(), 1e-4)
+    tokens = torch.randint(0, MAMBA2["vocab"], (batch, length + 1))
+
+    def step() -> None:
+        out = model(tokens[:, :-1])
+        logits = out if torch.is_tensor(out) else out.logits  # (B, L, vocab)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1), tokens[:, 1:].flatten())
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad(set_to_none=True)
+
+    seconds, peak = time_steps(step, steps)
+    return {"tokens_per_second": batch * length / seconds, "seconds_per_step": seconds, "peak_mib": peak}
+
+
+def _point(kind: str, **spec: object) -> dict:
+    arg = json.dumps({"kind": kind, **spec})
+    out = subprocess.run([sys.executable, __file__, "--one", arg], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{kind} {spec} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def section_mamba2(threads: int, steps: int, lengths: list[int], tokens_per_step: int) -> tuple[str, dict]:
+    agreement = mamba2_agreement(MAMBA2)
+    rows: dict[str, dict] = {"batch 1": {}, f"{tokens_per_step} tokens per step": {}}
+    for length in lengths:
+        for label, batch in (("batch 1", 1), (f"{tokens_per_step} tokens per step", max(1, tokens_per_step // length))):
+            rows[label][str(length)] = {impl: _point("mamba2", impl=impl, batch=batch, length=length,
+                                                     threads=threads, steps=steps) | {"batch": batch}
+                                        for impl in ("seqkit", "transformers")}
+            print(label, length, rows[label][str(length)], flush=True)
+    versions = {p: provenance._version(p) for p in ("torch", "transformers")}
+    size = ", ".join(f"{k} {v}" for k, v in MAMBA2.items())
+    lines = ["## Mamba-2 backbone: seqkit against transformers' Mamba-2", "",
+             f"Both as a causal LM ({size}; embedding → Mamba-2 blocks with pre-RMSNorm and residual → RMSNorm → "
+             f"untied head), fp32, forward + cross-entropy + backward + AdamW, mean of {steps} steps after a warm-up "
+             f"step, a fresh process per point; transformers {versions['transformers']} (`Mamba2ForCausalLM`, whose "
+             f"CPU path is pure PyTorch), torch {versions['torch']}. Peak = RSS high-water mark above the RSS before "
+             "the timed steps.", "",
+             f"Same function: with seqkit's weights copied into transformers' model, the logits of 2 × "
+             f"{agreement['length']} random tokens differ by at most {agreement['max_abs_diff']:.2e} "
+             f"(largest logit {agreement['logit_scale']:.2f}).", "",
+             "| step | tokens per sequence | batch | seqkit tokens/s | transformers tokens/s | speed-up | "
+             "seqkit peak MiB | transformers peak MiB |", "|---|---|---|---|---|---|---|---|"]
+    for label, by_length in rows.items():
+        for length, r in by_length.items():
+            ours, peer = r["seqkit"], r["transformers"]
+            lines.append(f"| {label} | {int(length):,} | {ours['batch']} | {ours['tokens_per_second']:,.0f} | "
+                         f"{peer['tokens_per_second']:,.0f} | "
+                         f"{ours['tokens_per_second'] / peer['tokens_per_second']:.2f}× | {ours['peak_mib']:,.0f} | "
+                         f"{peer['peak_mib']:,.0f} |")
+    return "\n".join(lines), {"size": MAMBA2, "agreement": agreement, "rows": rows, "versions": versions}
+
+
+# ---------------------------------------------------------------- 2. start-up
+def help_seconds(domain: str, repeats: int) -> list[float]:
+    """Wall seconds of ``seqkit-<domain> --help`` (the installed console script), one fresh process per run."""
+    import shutil
+
+    exe = shutil.which(f"seqkit-{domain}")
+    if exe is None:
+        raise SystemExit(f"seqkit-{domain} is not on PATH: pip install -e . first")
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([exe, "--help"], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def section_startup(repeats: int) -> tuple[str, dict]:
+    rows = {d: help_seconds(d, repeats) for d in CONSOLE_SCRIPTS}
+    lines = ["## Command start-up", "",
+             f"`seqkit-<domain> --help`, the installed console script, a fresh process each time; median (and "
+             f"slowest) of {repeats} runs after one untimed run warms the file cache. Goal: under 5 s.", "",
+             "| command | median s | slowest s |", "|---|---|---|"]
+    for domain, times in rows.items():
+        lines.append(f"| `seqkit-{domain} --help` | {statistics.median(times[1:]):.2f} | {max(times[1:]):.2f} |")
+    return "\n".join(lines), {"seconds": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", nargs="+", choices=list(MEASURES), default=list(MEASURES))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=3, help="timed training steps per point")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 4096, 16384])
+    parser.add_argument("--tokens-per-step", type=int, default=16384)
+    parser.add_argument("--repeats", type=int, default=6, help="start-up: runs per command (the first is untimed)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        spec = json.loads(args.one)
+        kind = spec.pop("kind")
+        if kind == "mamba2":
+            print(json.dumps(_one_mamba2_point(**spec)))
+        return
+    for section in args.sections:
+        if section == "mamba2":
+            text, figures = section_mamba2(args.threads, args.steps, args.lengths, args.tokens_per_step)
+        else:
+            text, figures = section_startup(args.repeats)
+        markers = (f"<!-- peers:{section} -->", f"<!-- /peers:{section} -->")
+        machine = f"{args.threads} torch thread(s) on this machine's CPU (see provenance)."
+        text = provenance.stamp(REPORT, f"{text}\n\n{machine}", MEASURES[section], figures, section=f"peers:{section}")
+        replace_section(REPORT, markers, f"{markers[0]}\n{text}\n{markers[1]}", "seqkit beside its peers")
+        print(text, flush=True)
+
+
+if __name__ == "__main__":
+    main()
