@@ -9,12 +9,16 @@ extras, ``pip install -e ".[bench]"``, and the versions that ran are recorded):
    sequence length at batch 1, and at a fixed number of tokens per step. The two are first checked to
    compute the same function: seqkit's weights are copied into the transformers model and the logits
    compared.
-2. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
+2. ``llama``: transformers' Llama configured as GENERator's architecture (a Llama decoder: RMSNorm, RoPE,
+   SwiGLU MLP of 2.75x width, untied 6-mer head) scaled to seqkit's DNA LM size, against seqkit's ``DnaLM``
+   with full attention (an MLP of the same parameter count) and with its shipped Mamba-2 layers: training
+   tokens/s and peak memory at 4k and 16k tokens per sequence.
+3. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
    median of several.
 
 Every timed point runs in a fresh process (``--one``), so one point's allocations never pad another's.
 
-    python benchmarks/peers.py --sections mamba2 startup
+    python benchmarks/peers.py --sections mamba2 llama startup
 """
 
 from __future__ import annotations
@@ -38,8 +42,15 @@ CONSOLE_SCRIPTS = ("synthetic", "forecast", "protein", "dna", "motion", "video",
 MEASURES = {"mamba2": ("benchmarks/peers.py", "benchmarks/timed_steps.py", "seqkit/backbone.py",
                        "seqkit/mixers/mamba2.py", "seqkit/mixers/base.py", "seqkit/kernels/ssd",
                        "seqkit/kernels/segments.py", "seqkit/kernels/backend.py"),
+            "llama": ("benchmarks/peers.py", "benchmarks/timed_steps.py", "seqkit/backbone.py", "seqkit/mixers",
+                      "seqkit/kernels", "seqkit/domains/dna/model.py", "seqkit/domains/dna/tokenizers.py"),
             "startup": ("benchmarks/peers.py", "seqkit", "pyproject.toml")}
 #: the shared Mamba-2 size: a small language model a CPU trains (d_state, head_dim and expand are Mamba-2's own)
+#: seqkit's DNA LM as ``seqkit-dna`` ships it (d_model, layers, Mamba-2 options), and the attention heads both
+#: attention models use; GENERator's Llama has intermediate_size 5632 at hidden 2048, so 2.75x
+DNA = {"d_model": 128, "layers": 4, "heads": 4, "mamba2": {"d_state": 32, "head_dim": 32, "chunk_size": 64},
+       "llama_mlp_ratio": 2.75, "gelu_mlp_ratio": 2.75 * 3 / 2}  # a GELU MLP has 2 matrices to SwiGLU's 3
+DNA_MODELS = ("seqkit_attention", "seqkit_mamba2", "llama")
 MAMBA2 = {"d_model": 256, "layers": 4, "d_state": 64, "head_dim": 64, "expand": 2, "chunk": 64, "vocab": 4096}
 
 
@@ -164,7 +175,77 @@ def section_mamba2(threads: int, steps: int, lengths: list[int], tokens_per_step
     return "\n".join(lines), {"size": MAMBA2, "agreement": agreement, "rows": rows, "versions": versions}
 
 
-# ---------------------------------------------------------------- 2. start-up
+# ---------------------------------------------------------------- 2. Llama (GENERator's architecture)
+def dna_model(kind: str) -> nn.Module:
+    """One of ``DNA_MODELS`` at seqkit's DNA LM size, with the 6-mer vocabulary."""
+    from seqkit.domains.dna.model import DnaLM
+    from seqkit.domains.dna.tokenizers import build_tokenizer
+
+    d = DNA["d_model"]
+    if kind == "seqkit_mamba2":
+        return DnaLM(d_model=d, layers=f"mamba2*{DNA['layers']}", mixer_options={"mamba2": DNA["mamba2"]})
+    if kind == "seqkit_attention":
+        return DnaLM(d_model=d, layers=f"attention*{DNA['layers']}", mlp_ratio=DNA["gelu_mlp_ratio"],
+                     mixer_options={"attention": {"n_heads": DNA["heads"]}})
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(vocab_size=build_tokenizer("kmer", 6).vocab_size, hidden_size=d,
+                         intermediate_size=round(DNA["llama_mlp_ratio"] * d), num_hidden_layers=DNA["layers"],
+                         num_attention_heads=DNA["heads"], num_key_value_heads=DNA["heads"],
+                         max_position_embeddings=32768, tie_word_embeddings=False, attn_implementation="sdpa")
+    return LlamaForCausalLM(config)
+
+
+def _one_dna_point(kind: str, length: int, threads: int, steps: int) -> dict:
+    """In a fresh process: one DNA model's training step on a (1, length) 6-mer sequence."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = dna_model(kind).train()
+    vocab = model.head.out_features if hasattr(model, "head") else model.lm_head.out_features
+    optimiser = torch.optim.AdamW(model.parameters(), 1e-4)
+    tokens = torch.randint(0, vocab, (1, length + 1))
+
+    def step() -> None:
+        out = model(tokens[:, :-1])
+        logits = out if torch.is_tensor(out) else out.logits  # (1, L, vocab)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1), tokens[:, 1:].flatten())
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad(set_to_none=True)
+
+    seconds, peak = time_steps(step, steps)
+    return {"tokens_per_second": length / seconds, "seconds_per_step": seconds, "peak_mib": peak,
+            "parameters": sum(p.numel() for p in model.parameters())}
+
+
+def section_llama(threads: int, steps: int, lengths: list[int]) -> tuple[str, dict]:
+    rows = {str(n): {kind: _point("dna", kind=kind, length=n, threads=threads, steps=steps) for kind in DNA_MODELS}
+            for n in lengths}
+    versions = {p: provenance._version(p) for p in ("torch", "transformers")}
+    names = {"seqkit_attention": "seqkit DnaLM, full attention", "seqkit_mamba2": "seqkit DnaLM, Mamba-2 (shipped)",
+             "llama": "transformers Llama (GENERator's architecture)"}
+    params = {k: rows[str(lengths[0])][k]["parameters"] for k in DNA_MODELS}
+    lines = ["## DNA LM: seqkit against transformers' Llama as GENERator builds it", "",
+             f"6-mer causal LMs at seqkit-dna's size (d_model {DNA['d_model']}, {DNA['layers']} layers, "
+             f"{DNA['heads']} attention heads): Llama with a SwiGLU MLP of {DNA['llama_mlp_ratio']}x width "
+             f"(GENERator's ratio), seqkit's attention model with a GELU MLP of as many weights, seqkit's shipped "
+             f"Mamba-2 layers (no MLP). Batch 1, fp32, forward + cross-entropy + backward + AdamW, mean of {steps} "
+             f"steps after a warm-up step, a fresh process per point; transformers {versions['transformers']} "
+             f"(SDPA attention), torch {versions['torch']}.", "",
+             "| model | parameters | " + " | ".join(f"{n // 1024}k tokens/s | {n // 1024}k peak MiB" for n in lengths)
+             + " | " + " | ".join(f"{n // 1024}k vs Llama" for n in lengths) + " |",
+             "|---|---|" + "---|---|" * len(lengths) + "---|" * len(lengths)]
+    for kind in DNA_MODELS:
+        cells = " | ".join(f"{rows[str(n)][kind]['tokens_per_second']:,.0f} | {rows[str(n)][kind]['peak_mib']:,.0f}"
+                           for n in lengths)
+        speed = {n: rows[str(n)][kind]["tokens_per_second"] / rows[str(n)]["llama"]["tokens_per_second"]
+                 for n in lengths}
+        ratios = " | ".join(f"{speed[n]:.2f}×" for n in lengths)
+        lines.append(f"| {names[kind]} | {params[kind]:,} | {cells} | {ratios} |")
+    return "\n".join(lines), {"size": DNA, "rows": rows, "versions": versions}
+
+
+# ---------------------------------------------------------------- 3. start-up
 def help_seconds(domain: str, repeats: int) -> list[float]:
     """Wall seconds of ``seqkit-<domain> --help`` (the installed console script), one fresh process per run."""
     import shutil
@@ -197,6 +278,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=3, help="timed training steps per point")
     parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 4096, 16384])
+    parser.add_argument("--dna-lengths", type=int, nargs="+", default=[4096, 16384])
     parser.add_argument("--tokens-per-step", type=int, default=16384)
     parser.add_argument("--repeats", type=int, default=6, help="start-up: runs per command (the first is untimed)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -206,10 +288,14 @@ def main() -> None:
         kind = spec.pop("kind")
         if kind == "mamba2":
             print(json.dumps(_one_mamba2_point(**spec)))
+        elif kind == "dna":
+            print(json.dumps(_one_dna_point(**spec)))
         return
     for section in args.sections:
         if section == "mamba2":
             text, figures = section_mamba2(args.threads, args.steps, args.lengths, args.tokens_per_step)
+        elif section == "llama":
+            text, figures = section_llama(args.threads, args.steps, args.dna_lengths)
         else:
             text, figures = section_startup(args.repeats)
         markers = (f"<!-- peers:{section} -->", f"<!-- /peers:{section} -->")
