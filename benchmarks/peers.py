@@ -13,12 +13,16 @@ extras, ``pip install -e ".[bench]"``, and the versions that ran are recorded):
    SwiGLU MLP of 2.75x width, untied 6-mer head) scaled to seqkit's DNA LM size, against seqkit's ``DnaLM``
    with full attention (an MLP of the same parameter count) and with its shipped Mamba-2 layers: training
    tokens/s and peak memory at 4k and 16k tokens per sequence.
-3. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
+3. ``compiled``: each domain's shipped config trained for ``--compiled-steps`` steps by its console script,
+   eager and with ``--model.init_args.compile=true``: seconds per step after the first ``--warmup`` steps
+   (compilation happens there, and is reported apart), and the training loss after the last step (mean
+   of the last ten), to show that compiling does not change what is learned.
+4. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
    median of several.
 
 Every timed point runs in a fresh process (``--one``), so one point's allocations never pad another's.
 
-    python benchmarks/peers.py --sections mamba2 llama startup
+    python benchmarks/peers.py --sections mamba2 llama compiled startup
 """
 
 from __future__ import annotations
@@ -44,7 +48,11 @@ MEASURES = {"mamba2": ("benchmarks/peers.py", "benchmarks/timed_steps.py", "seqk
                        "seqkit/kernels/segments.py", "seqkit/kernels/backend.py"),
             "llama": ("benchmarks/peers.py", "benchmarks/timed_steps.py", "seqkit/backbone.py", "seqkit/mixers",
                       "seqkit/kernels", "seqkit/domains/dna/model.py", "seqkit/domains/dna/tokenizers.py"),
+            "compiled": ("benchmarks/peers.py", "benchmarks/step_timer.py", "seqkit"),
             "startup": ("benchmarks/peers.py", "seqkit", "pyproject.toml")}
+#: per domain, the shipped config the compiled-steps section trains (ones that need no earlier checkpoint)
+COMPILED_CONFIGS = {"synthetic": "default", "forecast": "etth1_M_24", "protein": "default", "dna": "default",
+                    "motion": "motion_frames", "video": "video_clip", "textimage": "tokenizer_binary"}
 #: the shared Mamba-2 size: a small language model a CPU trains (d_state, head_dim and expand are Mamba-2's own)
 #: seqkit's DNA LM as ``seqkit-dna`` ships it (d_model, layers, Mamba-2 options), and the attention heads both
 #: attention models use; GENERator's Llama has intermediate_size 5632 at hidden 2048, so 2.75x
@@ -245,7 +253,62 @@ def section_llama(threads: int, steps: int, lengths: list[int]) -> tuple[str, di
     return "\n".join(lines), {"size": DNA, "rows": rows, "versions": versions}
 
 
-# ---------------------------------------------------------------- 3. start-up
+# ---------------------------------------------------------------- 3. compiled steps
+def compiled_run(domain: str, compile_model: bool, steps: int, threads: int, root: Path) -> dict:
+    """Train ``domain``'s config for ``steps`` through its console script; its per-step times and losses."""
+    import os
+
+    config = COMPILED_CONFIGS[domain]
+    out = root / f"{domain}_{'compiled' if compile_model else 'eager'}"
+    times = out / "steps.json"
+    cmd = [sys.executable, "-m", f"seqkit.domains.{domain}.cli", "fit", "-c", f"{config}.yaml",
+           f"--trainer.default_root_dir={out}", f"--trainer.max_steps={steps}", "--trainer.max_epochs=100000",
+           "--trainer.limit_val_batches=0", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
+           "--trainer.callbacks+=step_timer.StepTimer",
+           f"--model.init_args.compile={str(compile_model).lower()}"]
+    here = str(Path(__file__).resolve().parent)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), SEQKIT_STEP_TIMES=str(times),
+               PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    print("$", " ".join(cmd[2:]), flush=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"{domain} ({'compiled' if compile_model else 'eager'}) failed:\n{proc.stderr[-3000:]}")
+    summary = json.loads(next(out.rglob("run_summary.json")).read_text())  # RunSummary: what compiled, what broke
+    return json.loads(times.read_text()) | {"config": config, "graph_breaks": summary.get("graph_breaks"),
+                                            "compiled": summary.get("compiled", [])}
+
+
+def section_compiled(threads: int, steps: int, warmup: int, root: Path) -> tuple[str, dict]:
+    rows = {}
+    for domain in COMPILED_CONFIGS:
+        runs = {mode: compiled_run(domain, mode == "compiled", steps, threads, root) for mode in ("eager", "compiled")}
+        row = {}
+        for mode, run in runs.items():
+            t = [s[0] for s in run["steps"]]
+            loss = [s[1] for s in run["steps"]]
+            row[mode] = {"first_steps_s": t[warmup - 1], "per_step_s": (t[-1] - t[warmup - 1]) / (len(t) - warmup),
+                         "final_loss": statistics.fmean(loss[-10:]), "steps": len(t)}
+        row["config"] = runs["eager"]["config"]
+        row["compiled"], row["graph_breaks"] = runs["compiled"]["compiled"], runs["compiled"]["graph_breaks"]
+        rows[domain] = row
+        print(domain, row, flush=True)
+    lines = ["## Eager against compiled training steps", "",
+             f"Each domain's shipped config, trained by its console script for {steps} steps without validation, "
+             f"eager and with `--model.init_args.compile=true` (`torch.compile`, Inductor), same seed. Per step: "
+             f"the mean after the first {warmup} steps; the first {warmup} steps (compilation included) apart. "
+             "Loss: the training loss, mean of the last ten steps.", "",
+             "| domain (config) | compiled | eager s/step | compiled s/step | speed-up | first steps eager / compiled s"
+             " | loss eager | loss compiled | graph breaks |", "|---|---|---|---|---|---|---|---|---|"]
+    for domain, r in rows.items():
+        e, c = r["eager"], r["compiled"]
+        first = f"{e['first_steps_s']:.1f} / {c['first_steps_s']:.1f}"
+        lines.append(f"| {domain} (`{r['config']}`) | {', '.join(r['compiled'])} | {e['per_step_s']:.3f} | "
+                     f"{c['per_step_s']:.3f} | {e['per_step_s'] / c['per_step_s']:.2f}× | {first} | "
+                     f"{e['final_loss']:.4f} | {c['final_loss']:.4f} | {r['graph_breaks']} |")
+    return "\n".join(lines), {"rows": rows, "steps": steps, "warmup": warmup}
+
+
+# ---------------------------------------------------------------- 4. start-up
 def help_seconds(domain: str, repeats: int) -> list[float]:
     """Wall seconds of ``seqkit-<domain> --help`` (the installed console script), one fresh process per run."""
     import shutil
@@ -280,6 +343,9 @@ def main() -> None:
     parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 4096, 16384])
     parser.add_argument("--dna-lengths", type=int, nargs="+", default=[4096, 16384])
     parser.add_argument("--tokens-per-step", type=int, default=16384)
+    parser.add_argument("--compiled-steps", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=5, help="compiled: steps left out of the per-step mean")
+    parser.add_argument("--runs", type=Path, default=Path("runs/peers"))
     parser.add_argument("--repeats", type=int, default=6, help="start-up: runs per command (the first is untimed)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -296,6 +362,8 @@ def main() -> None:
             text, figures = section_mamba2(args.threads, args.steps, args.lengths, args.tokens_per_step)
         elif section == "llama":
             text, figures = section_llama(args.threads, args.steps, args.dna_lengths)
+        elif section == "compiled":
+            text, figures = section_compiled(args.threads, args.compiled_steps, args.warmup, args.runs)
         else:
             text, figures = section_startup(args.repeats)
         markers = (f"<!-- peers:{section} -->", f"<!-- /peers:{section} -->")
