@@ -17,12 +17,18 @@ extras, ``pip install -e ".[bench]"``, and the versions that ran are recorded):
    eager and with ``--model.init_args.compile=true``: seconds per step after the first ``--warmup`` steps
    (compilation happens there, and is reported apart), and the training loss after the last step (mean
    of the last ten), to show that compiling does not change what is learned.
-4. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
+4. ``informer``: the original Informer code (zhouhaoyi/Informer2020, run by the peer runner
+   ``$SEQKIT_PEERS/informer2020/run.sh`` from a git source given as ``--informer-src``) at the paper's M-24
+   setting on ETTh1 (seq 48, label 48, pred 24, factor 3, 2 epochs), fp32, against ``seqkit-forecast`` with
+   ``etth1_M_24.yaml`` in fp32 and in the precision ``auto`` picks for this machine: training windows/s,
+   peak RSS of the whole process, and test MSE/MAE of the best-validation model.
+5. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
    median of several.
 
 Every timed point runs in a fresh process (``--one``), so one point's allocations never pad another's.
 
     python benchmarks/peers.py --sections mamba2 llama compiled startup
+    SEQKIT_SHARED_DATA=../shared/data python benchmarks/peers.py --sections informer --informer-src <git source>
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ MEASURES = {"mamba2": ("benchmarks/peers.py", "benchmarks/timed_steps.py", "seqk
             "llama": ("benchmarks/peers.py", "benchmarks/timed_steps.py", "seqkit/backbone.py", "seqkit/mixers",
                       "seqkit/kernels", "seqkit/domains/dna/model.py", "seqkit/domains/dna/tokenizers.py"),
             "compiled": ("benchmarks/peers.py", "benchmarks/step_timer.py", "seqkit"),
+            "informer": ("benchmarks/peers.py", "benchmarks/step_timer.py", "seqkit/domains/forecast", "seqkit/mixers",
+                         "seqkit/kernels", "seqkit/data", "seqkit/cli.py", "seqkit/callbacks.py", "seqkit/hardware.py"),
             "startup": ("benchmarks/peers.py", "seqkit", "pyproject.toml")}
 #: per domain, the shipped config the compiled-steps section trains (ones that need no earlier checkpoint)
 COMPILED_CONFIGS = {"synthetic": "default", "forecast": "etth1_M_24", "protein": "default", "dna": "default",
@@ -308,7 +316,92 @@ def section_compiled(threads: int, steps: int, warmup: int, root: Path) -> tuple
     return "\n".join(lines), {"rows": rows, "steps": steps, "warmup": warmup}
 
 
-# ---------------------------------------------------------------- 4. start-up
+# ---------------------------------------------------------------- 4. Informer, the paper's code
+def _peers_root() -> Path:
+    """Where the peer runners live: ``$SEQKIT_PEERS``, else a ``shared/peers`` folder beside the checkout."""
+    import os
+
+    return Path(os.environ.get("SEQKIT_PEERS", Path(__file__).resolve().parents[2] / "shared" / "peers"))
+
+
+def informer_peer(src: str, threads: int, root: Path) -> dict:
+    """Run the original Informer at M-24 through its peer runner; per-epoch seconds and windows, test scores."""
+    import os
+
+    runner = _peers_root() / "informer2020" / "run.sh"
+    if not runner.exists():
+        raise SystemExit(f"{runner} not found: set SEQKIT_PEERS to the folder holding informer2020/run.sh")
+    out = root / "informer2020"
+    env = dict(os.environ, SRC=src, FEATURES="M", EPOCHS="2", SEQ_LEN="48", LABEL_LEN="48", PRED_LEN="24",
+               EXTRA_ARGS="--factor 3", THREADS=str(threads), PARALLEL="0", SEED="2021", OUT=str(out),
+               SCRATCH=str(root / "peer_scratch"), BASE_VENV=sys.prefix)
+    subprocess.run(["bash", str(runner)], env=env, check=True)
+    log = (out / "M.log").read_text()
+    import re
+
+    seconds = [float(m) for m in re.findall(r"^Epoch: \d+ cost time: ([0-9.]+)", log, re.M)]
+    steps = [int(m) for m in re.findall(r"^Epoch: \d+, Steps: (\d+)", log, re.M)]
+    mse, mae = re.findall(r"mse:([0-9.e-]+), mae:([0-9.e-]+)", log)[-1]
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", log)
+    commit = subprocess.run(["git", "-C", str(root / "peer_scratch" / "Informer2020"), "rev-parse", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    return {"epoch_seconds": seconds, "windows_per_epoch": [32 * n for n in steps], "test_mse": float(mse),
+            "test_mae": float(mae), "peak_rss_mib": int(rss.group(1)) / 1024 if rss else None, "commit": commit}
+
+
+def informer_ours(precision: str, threads: int, root: Path) -> dict:
+    """``seqkit-forecast fit -c etth1_M_24.yaml`` at ``precision``, then ``test --ckpt_path best``."""
+    import os
+
+    out = root / f"seqkit_forecast_{precision}"
+    times = out / "steps.json"
+    here = str(Path(__file__).resolve().parent)
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), SEQKIT_STEP_TIMES=str(times),
+               PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    common = ["-c", "etth1_M_24.yaml", f"--trainer.default_root_dir={out}", f"--trainer.precision={precision}",
+              "--trainer.enable_progress_bar=false", "--run_name=run"]
+    cli = [sys.executable, "-m", "seqkit.domains.forecast.cli"]
+    subprocess.run([*cli, "fit", *common, "--trainer.callbacks+=step_timer.StepTimer"], env=env, check=True)
+    subprocess.run([*cli, "test", *common, "--ckpt_path=best"], env=env, check=True)
+    timed = json.loads(times.read_text())
+    metrics = json.loads(next(out.rglob("test_metrics.json")).read_text())["metrics"]
+    starts = timed["epochs"] + [(None, len(timed["steps"]))]
+    epoch_seconds, windows = [], []
+    for (start, first), (_, end) in zip(starts[:-1], starts[1:], strict=True):
+        epoch_seconds.append(timed["steps"][end - 1][0] - start)  # first step's start to last step's end
+        windows.append(32 * (end - first))
+    summary = json.loads(next(out.rglob("run_summary.json")).read_text())
+    return {"epoch_seconds": epoch_seconds, "windows_per_epoch": windows, "test_mse": metrics["test_mse"],
+            "test_mae": metrics["test_mae"], "peak_rss_mib": timed["peak_rss_mib"], "precision": summary["precision"]}
+
+
+def section_informer(threads: int, src: str | None, root: Path) -> tuple[str, dict]:
+    if src is None:
+        raise SystemExit("--informer-src: a git source of zhouhaoyi/Informer2020 (a clone or a mirror) is needed")
+    paper = "Informer2020 (the paper's code)"
+    runs = {paper: informer_peer(src, threads, root),
+            "seqkit-forecast, fp32": informer_ours("32-true", threads, root),
+            "seqkit-forecast, precision auto": informer_ours("auto", threads, root)}
+    peer = runs[paper]
+    lines = ["## Informer: seqkit against the paper's own code", "",
+             "ETTh1, features M, the paper's pred-24 setting (seq_len 48, label_len 48, pred_len 24, factor 3, "
+             "d_model 512, batch 32, Adam 1e-4 halved each epoch), 2 epochs, test on the best-validation model. "
+             f"The paper's code is zhouhaoyi/Informer2020 at `{peer['commit'][:7]}`, run by the peer runner "
+             "`informer2020/run.sh` (seed 2021, one NumPy 2 patch, nothing else changed). Windows/s: training windows "
+             "over each epoch's training time (data loading included, validation not), mean over the epochs; "
+             "peak: the process's RSS high-water mark. Test MSE/MAE on z-scored values.", "",
+             "| implementation | precision | windows/s | vs the paper's code | peak RSS MiB | test MSE | test MAE |",
+             "|---|---|---|---|---|---|---|"]
+    rate = {k: sum(r["windows_per_epoch"]) / sum(r["epoch_seconds"]) for k, r in runs.items()}
+    for name, r in runs.items():
+        peak = "–" if r["peak_rss_mib"] is None else f"{r['peak_rss_mib']:,.0f}"
+        lines.append(f"| {name} | {r.get('precision', 'fp32')} | {rate[name]:,.1f} | "
+                     f"{rate[name] / rate[paper]:.2f}× | {peak} | "
+                     f"{r['test_mse']:.4f} | {r['test_mae']:.4f} |")
+    return "\n".join(lines), {"runs": runs, "windows_per_second": rate}
+
+
+# ---------------------------------------------------------------- 5. start-up
 def help_seconds(domain: str, repeats: int) -> list[float]:
     """Wall seconds of ``seqkit-<domain> --help`` (the installed console script), one fresh process per run."""
     import shutil
@@ -346,6 +439,7 @@ def main() -> None:
     parser.add_argument("--compiled-steps", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5, help="compiled: steps left out of the per-step mean")
     parser.add_argument("--runs", type=Path, default=Path("runs/peers"))
+    parser.add_argument("--informer-src", help="informer: a git source of zhouhaoyi/Informer2020")
     parser.add_argument("--repeats", type=int, default=6, help="start-up: runs per command (the first is untimed)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -362,6 +456,8 @@ def main() -> None:
             text, figures = section_mamba2(args.threads, args.steps, args.lengths, args.tokens_per_step)
         elif section == "llama":
             text, figures = section_llama(args.threads, args.steps, args.dna_lengths)
+        elif section == "informer":
+            text, figures = section_informer(args.threads, args.informer_src, args.runs)
         elif section == "compiled":
             text, figures = section_compiled(args.threads, args.compiled_steps, args.warmup, args.runs)
         else:

@@ -19,14 +19,19 @@ from seqkit.atomic_io import atomic_write
 
 
 class StepTimer(L.Callback):
-    """Records (seconds since fit start, loss) after each training step; writes them to ``$SEQKIT_STEP_TIMES``."""
+    """Records (seconds since fit start, loss) after each training step, the time each epoch started and the
+    process's peak RSS; writes them to ``$SEQKIT_STEP_TIMES``."""
 
     def __init__(self) -> None:
         self.start = 0.0
         self.steps: list[tuple[float, float]] = []
+        self.epochs: list[tuple[float, int]] = []  # (seconds since fit start, index of the epoch's first step)
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.start = time.perf_counter()
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.epochs.append((time.perf_counter() - self.start, len(self.steps)))
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
@@ -36,5 +41,8 @@ class StepTimer(L.Callback):
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         path = Path(os.environ["SEQKIT_STEP_TIMES"])
-        text = json.dumps({"steps": self.steps})
+        import resource
+
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        text = json.dumps({"steps": self.steps, "epochs": self.epochs, "peak_rss_mib": peak_mib})
         atomic_write(path, lambda fh: fh.write(text.encode()))
