@@ -23,7 +23,7 @@ extras, ``pip install -e ".[bench]"``, and the versions that ran are recorded):
    ``etth1_M_24.yaml`` in fp32 and in the precision ``auto`` picks for this machine: training windows/s,
    peak RSS of the whole process, and test MSE/MAE of the best-validation model.
 5. ``startup``: wall time of ``seqkit-<domain> --help`` per console script, a fresh process each, the
-   median of several.
+   median of several, at this commit and at the commit before commands imported lazily.
 
 Every timed point runs in a fresh process (``--one``), so one point's allocations never pad another's.
 
@@ -402,30 +402,56 @@ def section_informer(threads: int, src: str | None, root: Path) -> tuple[str, di
 
 
 # ---------------------------------------------------------------- 5. start-up
-def help_seconds(domain: str, repeats: int) -> list[float]:
-    """Wall seconds of ``seqkit-<domain> --help`` (the installed console script), one fresh process per run."""
-    import shutil
+#: the commit before commands started importing lazily (7e88927, "fast --help"): the start-up table's "before"
+STARTUP_BEFORE = "7e88927^"
 
-    exe = shutil.which(f"seqkit-{domain}")
-    if exe is None:
-        raise SystemExit(f"seqkit-{domain} is not on PATH: pip install -e . first")
+
+def help_seconds(domain: str, repeats: int, tree: Path) -> list[float] | None:
+    """Wall seconds of ``seqkit-<domain> --help`` as the console script runs it (``python -m`` of its module,
+    with the package imported from ``tree``), one fresh process per run; None where ``tree`` has no such
+    command."""
+    import os
+
+    if not (tree / "seqkit" / "domains" / domain / "cli.py").exists():
+        return None
+    env = dict(os.environ, PYTHONPATH=str(tree))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([exe, "--help"], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", f"seqkit.domains.{domain}.cli", "--help"], check=True,
+                       capture_output=True, env=env, cwd=tree)
         times.append(time.perf_counter() - start)
     return times
 
 
-def section_startup(repeats: int) -> tuple[str, dict]:
-    rows = {d: help_seconds(d, repeats) for d in CONSOLE_SCRIPTS}
+def section_startup(repeats: int, before: str) -> tuple[str, dict]:
+    import tempfile
+
+    repo = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as scratch:
+        old = Path(scratch) / "before"
+        subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", "-q", str(old), before], check=True)
+        try:
+            commit = subprocess.run(["git", "-C", str(old), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                    text=True, check=True).stdout.strip()
+            rows = {d: {"before": help_seconds(d, repeats, old), "now": help_seconds(d, repeats, repo)}
+                    for d in CONSOLE_SCRIPTS}
+        finally:
+            subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(old)], check=True)
+
+    def cell(times: list[float] | None) -> str:
+        return "–" if times is None else f"{statistics.median(times[1:]):.2f} ({max(times[1:]):.2f})"
+
     lines = ["## Command start-up", "",
-             f"`seqkit-<domain> --help`, the installed console script, a fresh process each time; median (and "
-             f"slowest) of {repeats} runs after one untimed run warms the file cache. Goal: under 5 s.", "",
-             "| command | median s | slowest s |", "|---|---|---|"]
-    for domain, times in rows.items():
-        lines.append(f"| `seqkit-{domain} --help` | {statistics.median(times[1:]):.2f} | {max(times[1:]):.2f} |")
-    return "\n".join(lines), {"seconds": rows}
+             f"`seqkit-<domain> --help` as its console script runs it (`python -m seqkit.domains.<domain>.cli "
+             f"--help`), a fresh process each time: median (slowest) seconds of {repeats - 1} runs after one untimed "
+             f"run warms the file cache. Before: commit `{commit}`, the last before commands imported Lightning, "
+             "torch and the domain lazily (– where the command did not exist yet); now: this commit. Goal: under "
+             "5 s.", "",
+             "| command | before s | now s |", "|---|---|---|"]
+    for domain, r in rows.items():
+        lines.append(f"| `seqkit-{domain} --help` | {cell(r['before'])} | {cell(r['now'])} |")
+    return "\n".join(lines), {"seconds": rows, "before": commit}
 
 
 def main() -> None:
@@ -440,6 +466,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="compiled: steps left out of the per-step mean")
     parser.add_argument("--runs", type=Path, default=Path("runs/peers"))
     parser.add_argument("--informer-src", help="informer: a git source of zhouhaoyi/Informer2020")
+    parser.add_argument("--startup-before", default=STARTUP_BEFORE, help="startup: the commit to compare with")
     parser.add_argument("--repeats", type=int, default=6, help="start-up: runs per command (the first is untimed)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -461,7 +488,7 @@ def main() -> None:
         elif section == "compiled":
             text, figures = section_compiled(args.threads, args.compiled_steps, args.warmup, args.runs)
         else:
-            text, figures = section_startup(args.repeats)
+            text, figures = section_startup(args.repeats, args.startup_before)
         markers = (f"<!-- peers:{section} -->", f"<!-- /peers:{section} -->")
         machine = f"{args.threads} torch thread(s) on this machine's CPU (see provenance)."
         text = provenance.stamp(REPORT, f"{text}\n\n{machine}", MEASURES[section], figures, section=f"peers:{section}")
