@@ -10,7 +10,9 @@ well, and the last sequence (the query) reads all of them, so the query's likeli
 any permutation of the context (attention sums over an unordered key set; positions carry no order).
 
 Scoring and generation encode a prompt once (``encode_prompt``: per-layer between-mixer states, e.g. the
-KV cache) and then run many continuations against it (``logits_after_prompt``).
+KV cache) and then run many continuations against it (``logits_after_prompt``); ``extend`` reads the start of
+a new sequence once, so continuations that share it (variants agreeing with the wild type up to a site) start
+from there (``logits_after``).
 """
 
 from __future__ import annotations
@@ -128,15 +130,46 @@ class PoET(nn.Module):
 
     def logits_after_prompt(self, tokens: Tensor, states: list[MixerState]) -> Tensor:
         """Logits (B, L, vocab) for B new sequences (one per row, padded at the end) after a cached prompt."""
+        return self.logits_after(tokens, [(None, state) for state in states])
+
+    def logits_after(self, tokens: Tensor, sequence_states: list[tuple[MixerState | None, MixerState]],
+                     start: int = 0) -> Tensor:
+        """Logits (B, L, vocab) for B continuations (one per row, padded at the end) of the sequence that
+        ``sequence_states`` (per layer: within-sequence state or None for an empty sequence, between-sequence
+        state) has read, from its position ``start``. States of batch 1 are shared by every row, not copied."""
         b, length = tokens.shape
-        positions = torch.arange(length, device=tokens.device).expand(b, length)
-        h = self.embed(tokens)
-        for layer, state in zip(self.layers, states, strict=True):
-            h = h + layer.within(layer.norm1(h), positions=positions)
-            mixed, _ = layer.between.forward_chunk(layer.norm2(h), state, positions=positions, keep_state=False)
+        positions = (start + torch.arange(length, device=tokens.device)).expand(b, length)
+        h = self.embed(tokens)  # (B, L, D)
+        for layer, (within, between) in zip(self.layers, sequence_states, strict=True):
+            if within is None:
+                h = h + layer.within(layer.norm1(h), positions=positions)
+            else:
+                mixed, _ = layer.within.forward_chunk(layer.norm1(h), within, positions=positions, keep_state=False)
+                h = h + mixed
+            mixed, _ = layer.between.forward_chunk(layer.norm2(h), between, positions=positions, keep_state=False)
             h = h + mixed
             h = h + layer.mlp(layer.norm3(h))
         return self.head(self.norm(h))
+
+    @torch.no_grad()
+    def extend(self, tokens: Tensor, sequence_states: list[tuple[MixerState | None, MixerState]],
+               start: int = 0) -> list[tuple[MixerState, MixerState]]:
+        """Read ``tokens`` (1, S) at positions ``start``… of the current sequence; the per-layer (within, between)
+        states after them. Scoring shares a reference's prefix this way: every variant that agrees with the
+        wild type up to a site continues from the wild type's states there instead of re-reading the prefix."""
+        positions = (start + torch.arange(tokens.shape[1], device=tokens.device))[None]  # (1, S)
+        h = self.embed(tokens)
+        new_states = []
+        for layer, (within, between) in zip(self.layers, sequence_states, strict=True):
+            if within is None:
+                within = layer.within.init_state(1, device=tokens.device, dtype=h.dtype)
+            mixed, within = layer.within.forward_chunk(layer.norm1(h), within, positions=positions)
+            h = h + mixed
+            mixed, between = layer.between.forward_chunk(layer.norm2(h), between, positions=positions)
+            h = h + mixed
+            h = h + layer.mlp(layer.norm3(h))
+            new_states.append((within, between))
+        return new_states
 
     # ------------------------------------------------------------------ token-by-token decoding
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from seqkit.data import pad_batch
-from seqkit.domains.protein.alphabet import MASK, wrap
+from seqkit.domains.protein.alphabet import MASK, AlphabetError, wrap
 from seqkit.domains.protein.poet import PoET
 from seqkit.domains.protein.prompt import HomologSampler, Prompt
 
@@ -66,29 +66,73 @@ def prompt_tensors(prompt: Prompt, device: torch.device) -> tuple[Tensor, Tensor
 
 @torch.no_grad()
 def log_likelihoods(model: PoET, states: list, sequences: Sequence[str], reverse: bool = False,
-                    batch_size: int = 32, progress: object | None = None) -> np.ndarray:
-    """(N,) Σ log p(token | earlier tokens, prompt) over each sequence's tokens after the first."""
-    device = next(model.parameters()).device
+                    batch_size: int = 32, progress: object | None = None, reference: str | None = None) -> np.ndarray:
+    """(N,) Σ log p(token | earlier tokens, prompt) over each sequence's tokens after the first.
+
+    With a ``reference`` (the wild type), a sequence that agrees with it up to position j reads its first j
+    tokens' predictions off the reference's single pass and is run only from j on, continuing from the
+    reference's states there (``PoET.extend``): a single mutant at site m costs L − m tokens instead of L,
+    about half on average, and the same holds reversed. The scores are the same up to float rounding."""
     arrays = [wrap(s, f"variant {i + 1}", reverse) for i, s in enumerate(sequences)]
-    order = np.argsort([len(a) for a in arrays], kind="stable")  # similar lengths batch together
-    out = np.empty(len(arrays))
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        batch = pad_batch([{"tokens": arrays[i]} for i in idx], {"tokens": MASK})
-        tokens = batch["tokens"].to(device)  # (B, L)
-        logits = model.logits_after_prompt(tokens[:, :-1], states).float()  # predicts tokens 1..L-1
-        logp = F.log_softmax(logits, dim=-1).gather(-1, tokens[:, 1:, None])[..., 0]  # (B, L-1)
+    empty = [(None, state) for state in states]  # a new sequence right after the prompt
+    if reference is None:
+        return _continuation_scores(model, empty, arrays, list(range(len(arrays))), 0, batch_size, progress)
+    device = next(model.parameters()).device
+    try:
+        ref = wrap(reference, "reference", reverse)
+    except AlphabetError:  # a reference only saves work; one PoET cannot read saves none
+        return _continuation_scores(model, empty, arrays, list(range(len(arrays))), 0, batch_size, progress)
+    ref_tokens = torch.from_numpy(ref.astype(np.int64))[None].to(device)  # (1, Lr)
+    ref_logp = F.log_softmax(model.logits_after(ref_tokens, empty).float(), dim=-1)[0].cpu().numpy()  # (Lr, V)
+    out = np.zeros(len(arrays))
+    groups: dict[int, list[int]] = {}
+    for i, a in enumerate(arrays):
+        common = min(len(a), len(ref))
+        differs = np.flatnonzero(a[:common] != ref[:common])
+        j = int(differs[0]) if len(differs) else common  # a[:j] == ref[:j]
+        shared = min(j, len(a) - 1)  # tokens 1..shared are predicted from the reference's own context
+        out[i] = ref_logp[np.arange(shared), a[1 : shared + 1]].sum()
+        if j < len(a) - 1:
+            groups.setdefault(j, []).append(i)
+        elif progress is not None:
+            progress.update(1)
+    sequence_states, read = empty, 0
+    for j in sorted(groups):  # walk the reference once, left to right, scoring each site's group on the way
+        if j > read:
+            sequence_states = model.extend(ref_tokens[:, read:j], sequence_states, start=read)
+            read = j
+        out[groups[j]] += _continuation_scores(model, sequence_states, arrays, groups[j], j, batch_size, progress)
+    return out
+
+
+def _continuation_scores(model: PoET, sequence_states: list, arrays: list[np.ndarray], indices: list[int],
+                         start: int, batch_size: int, progress: object | None) -> np.ndarray:
+    """(len(indices),) Σ log p over tokens start+1… of each ``arrays[i]``, whose first ``start`` tokens are what
+    ``sequence_states`` has read; similar lengths batch together."""
+    device = next(model.parameters()).device
+    out = np.zeros(len(indices))
+    order = np.argsort([len(arrays[i]) for i in indices], kind="stable")
+    for first in range(0, len(order), batch_size):
+        rows = order[first : first + batch_size]
+        batch = pad_batch([{"tokens": arrays[indices[k]][start:]} for k in rows], {"tokens": MASK})
+        tokens = batch["tokens"].to(device)  # (B, S)
+        logits = model.logits_after(tokens[:, :-1], sequence_states, start).float()  # predicts tokens 1..S-1
+        logp = F.log_softmax(logits, dim=-1).gather(-1, tokens[:, 1:, None])[..., 0]  # (B, S-1)
         valid = torch.arange(tokens.shape[1] - 1, device=device)[None] < (batch["lengths"].to(device) - 1)[:, None]
-        out[idx] = (logp * valid).sum(dim=1).cpu().numpy()
+        out[rows] = (logp * valid).sum(dim=1).cpu().numpy()
         if progress is not None:
-            progress.update(len(idx))
+            progress.update(len(rows))
     return out
 
 
 def score_ensemble(model: PoET, sampler: HomologSampler, sequences: Sequence[str], specs: Sequence[PromptSpec],
                    directions: Sequence[str] = ("forward", "reverse"), batch_size: int = 32, seed: int = 0,
-                   relative_to: str | None = None, show_progress: bool = False) -> EnsembleScores:
+                   relative_to: str | None = None, show_progress: bool = False,
+                   share_prefix: bool = True) -> EnsembleScores:
     """Mean over the usable prompts of the mean over directions (minus ``relative_to``'s), and which were used.
+
+    ``share_prefix`` runs each sequence only from where it leaves the reference (``relative_to``, else the
+    alignment's query; see ``log_likelihoods``): the same scores, about half the work for single mutants.
 
     A prompt whose identity cutoff leaves no homolog is skipped with a warning; each prompt's draw is seeded
     by its index in ``specs``, so skipping one leaves the others' homologs unchanged.
@@ -106,6 +150,7 @@ def score_ensemble(model: PoET, sampler: HomologSampler, sequences: Sequence[str
     was_training = model.training
     model.eval()
     seqs = list(sequences) + ([relative_to] if relative_to is not None else [])
+    reference = (relative_to if relative_to is not None else sampler.msa.query) if share_prefix else None
     bar = None
     if show_progress:
         from tqdm.auto import tqdm
@@ -119,7 +164,8 @@ def score_ensemble(model: PoET, sampler: HomologSampler, sequences: Sequence[str
         for direction in directions:
             prompt = sampler.prompt_from(members, reverse=direction == "reverse")
             states = model.encode_prompt(*prompt_tensors(prompt, device))
-            per_direction.append(log_likelihoods(model, states, seqs, direction == "reverse", batch_size, bar))
+            per_direction.append(log_likelihoods(model, states, seqs, direction == "reverse", batch_size, bar,
+                                                 reference))
         totals += np.mean(per_direction, axis=0)
     if bar is not None:
         bar.close()
@@ -131,7 +177,8 @@ def score_ensemble(model: PoET, sampler: HomologSampler, sequences: Sequence[str
 
 def score_sequences(model: PoET, sampler: HomologSampler, sequences: Sequence[str], specs: Sequence[PromptSpec],
                     directions: Sequence[str] = ("forward", "reverse"), batch_size: int = 32, seed: int = 0,
-                    relative_to: str | None = None, show_progress: bool = False) -> np.ndarray:
+                    relative_to: str | None = None, show_progress: bool = False,
+                    share_prefix: bool = True) -> np.ndarray:
     """The scores (N,) of ``score_ensemble``, for callers that need only them."""
     return score_ensemble(model, sampler, sequences, specs, directions, batch_size, seed, relative_to,
-                          show_progress).scores
+                          show_progress, share_prefix).scores

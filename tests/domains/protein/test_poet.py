@@ -88,3 +88,26 @@ def test_batched_scoring_of_indels_equals_one_at_a_time() -> None:
     np.testing.assert_allclose(batched, alone, rtol=1e-6, atol=1e-6)
     reverse = log_likelihoods(model, states, variants, reverse=True, batch_size=3)
     assert np.isfinite(reverse).all() and not np.allclose(reverse, batched)
+
+
+@pytest.mark.parametrize(("between", "options", "set_mode"),
+                         [("attention", {}, False), ("attention", {}, True),
+                          ("window", {"window": 6, "n_sinks": 2}, False),
+                          ("mamba2", {"d_state": 8, "head_dim": 8, "chunk_size": 4}, False)])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sharing_the_wild_types_prefix_gives_the_same_scores(between: str, options: dict, set_mode: bool,
+                                                            reverse: bool) -> None:
+    """Substitutions at every site (first and last residue included), a double mutant, indels, the wild type
+    itself, a prefix of it and a longer sequence: each scored from where it leaves the wild type equals its
+    score from a full pass."""
+    model = _model(between, set_mode, **options)
+    states = model.encode_prompt(*_stream(CONTEXT))
+    variants = [QUERY[:i] + ("W" if QUERY[i] != "W" else "A") + QUERY[i + 1 :] for i in range(len(QUERY))]
+    variants += ["MRVLAAGY", QUERY[:3] + QUERY[4:], QUERY[:5] + "GG" + QUERY[5:], QUERY, QUERY[:4], QUERY + "KK",
+                 "C"]
+    full = log_likelihoods(model, states, variants, reverse=reverse, batch_size=3)
+    shared = log_likelihoods(model, states, variants, reverse=reverse, batch_size=3, reference=QUERY)
+    np.testing.assert_allclose(shared, full, rtol=1e-6, atol=1e-5)  # log-probabilities are float32
+    # a reference PoET cannot read only loses the saving
+    unreadable = log_likelihoods(model, states, variants, reverse=reverse, batch_size=3, reference="MK1")
+    np.testing.assert_allclose(unreadable, full, rtol=0, atol=0)
