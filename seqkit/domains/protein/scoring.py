@@ -71,8 +71,10 @@ def log_likelihoods(model: PoET, states: list, sequences: Sequence[str], reverse
 
     With a ``reference`` (the wild type), a sequence that agrees with it up to position j reads its first j
     tokens' predictions off the reference's single pass and is run only from j on, continuing from the
-    reference's states there (``PoET.extend``): a single mutant at site m costs L − m tokens instead of L,
-    about half on average, and the same holds reversed. The scores are the same up to float rounding."""
+    reference's states there (``PoET.extend``). Sequences are sorted by where they leave the reference and
+    each batch runs from its earliest departure, so batches stay full: single mutants cost about L − m tokens
+    instead of L, half on average, and the same holds reversed. The scores equal a full pass's up to float
+    rounding."""
     arrays = [wrap(s, f"variant {i + 1}", reverse) for i, s in enumerate(sequences)]
     empty = [(None, state) for state in states]  # a new sequence right after the prompt
     if reference is None:
@@ -85,23 +87,33 @@ def log_likelihoods(model: PoET, states: list, sequences: Sequence[str], reverse
     ref_tokens = torch.from_numpy(ref.astype(np.int64))[None].to(device)  # (1, Lr)
     ref_logp = F.log_softmax(model.logits_after(ref_tokens, empty).float(), dim=-1)[0].cpu().numpy()  # (Lr, V)
     out = np.zeros(len(arrays))
-    groups: dict[int, list[int]] = {}
+
+    def from_reference(i: int, start: int) -> float:  # Σ log p of arrays[i]'s tokens 1..start, all in the reference
+        a = arrays[i]
+        n = min(start, len(a) - 1)
+        return float(ref_logp[np.arange(n), a[1 : n + 1]].sum())
+
+    pending = []  # (first position where the sequence leaves the reference, index)
     for i, a in enumerate(arrays):
         common = min(len(a), len(ref))
         differs = np.flatnonzero(a[:common] != ref[:common])
         j = int(differs[0]) if len(differs) else common  # a[:j] == ref[:j]
-        shared = min(j, len(a) - 1)  # tokens 1..shared are predicted from the reference's own context
-        out[i] = ref_logp[np.arange(shared), a[1 : shared + 1]].sum()
         if j < len(a) - 1:
-            groups.setdefault(j, []).append(i)
-        elif progress is not None:
-            progress.update(1)
+            pending.append((j, i))
+        else:  # nothing left after the shared part
+            out[i] = from_reference(i, j)
+            if progress is not None:
+                progress.update(1)
+    pending.sort()
     sequence_states, read = empty, 0
-    for j in sorted(groups):  # walk the reference once, left to right, scoring each site's group on the way
-        if j > read:
-            sequence_states = model.extend(ref_tokens[:, read:j], sequence_states, start=read)
-            read = j
-        out[groups[j]] += _continuation_scores(model, sequence_states, arrays, groups[j], j, batch_size, progress)
+    for first in range(0, len(pending), batch_size):  # walk the reference once, left to right
+        batch = pending[first : first + batch_size]
+        start, rows = batch[0][0], [i for _, i in batch]  # the batch runs from its earliest departure
+        if start > read:
+            sequence_states = model.extend(ref_tokens[:, read:start], sequence_states, start=read)
+            read = start
+        out[rows] = [from_reference(i, start) for i in rows]
+        out[rows] += _continuation_scores(model, sequence_states, arrays, rows, start, batch_size, progress)
     return out
 
 
