@@ -135,9 +135,14 @@ def _one_mamba2_point(impl: str, batch: int, length: int, threads: int, steps: i
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = SeqkitMamba2LM(MAMBA2) if impl == "seqkit" else transformers_mamba2(MAMBA2)
+    return lm_step_cost(model, torch.randint(0, MAMBA2["vocab"], (batch, length + 1)), steps)
+
+
+def lm_step_cost(model: nn.Module, tokens: torch.Tensor, steps: int) -> dict:
+    """Tokens/s, seconds and peak MiB of a causal-LM training step (forward, cross-entropy, backward, AdamW) on
+    ``tokens`` (B, L + 1); ``model`` returns logits or an output with ``.logits`` (transformers)."""
     model.train()
     optimiser = torch.optim.AdamW(model.parameters(), 1e-4)
-    tokens = torch.randint(0, MAMBA2["vocab"], (batch, length + 1))
 
     def step() -> None:
         out = model(tokens[:, :-1])
@@ -148,7 +153,8 @@ def _one_mamba2_point(impl: str, batch: int, length: int, threads: int, steps: i
         optimiser.zero_grad(set_to_none=True)
 
     seconds, peak = time_steps(step, steps)
-    return {"tokens_per_second": batch * length / seconds, "seconds_per_step": seconds, "peak_mib": peak}
+    return {"tokens_per_second": tokens[:, 1:].numel() / seconds, "seconds_per_step": seconds, "peak_mib": peak,
+            "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def _point(kind: str, **spec: object) -> dict:
@@ -216,22 +222,9 @@ def _one_dna_point(kind: str, length: int, threads: int, steps: int) -> dict:
     """In a fresh process: one DNA model's training step on a (1, length) 6-mer sequence."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = dna_model(kind).train()
+    model = dna_model(kind)
     vocab = model.head.out_features if hasattr(model, "head") else model.lm_head.out_features
-    optimiser = torch.optim.AdamW(model.parameters(), 1e-4)
-    tokens = torch.randint(0, vocab, (1, length + 1))
-
-    def step() -> None:
-        out = model(tokens[:, :-1])
-        logits = out if torch.is_tensor(out) else out.logits  # (1, L, vocab)
-        loss = nn.functional.cross_entropy(logits.flatten(0, 1), tokens[:, 1:].flatten())
-        loss.backward()
-        optimiser.step()
-        optimiser.zero_grad(set_to_none=True)
-
-    seconds, peak = time_steps(step, steps)
-    return {"tokens_per_second": length / seconds, "seconds_per_step": seconds, "peak_mib": peak,
-            "parameters": sum(p.numel() for p in model.parameters())}
+    return lm_step_cost(model, torch.randint(0, vocab, (1, length + 1)), steps)
 
 
 def section_llama(threads: int, steps: int, lengths: list[int]) -> tuple[str, dict]:
