@@ -184,7 +184,9 @@ def reconstruction_table() -> str:
         raise SystemExit("reconstruction records disagree on --pages; rerun them with the same pages")
     lines += ["", "Each tokenizer's rows come from its JSON under `results/textimage_reconstruction/` (the originals' "
               "from `originals.json`), which keeps the provenance of the run that measured it."]
-    return "\n".join(lines)
+    # what the operator saw of a run that its figures cannot say (a pause, a shared CPU)
+    notes = [f"- {VARIANTS[r['variant']][2]}: {r['note']}" for r in records if r.get("note")]
+    return "\n".join(lines + ([""] + notes if notes else []))
 
 
 def _prompts(n: int, lo: int, hi: int, seed: int) -> list[str]:
