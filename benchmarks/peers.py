@@ -218,17 +218,17 @@ def dna_model(kind: str) -> nn.Module:
     return LlamaForCausalLM(config)
 
 
-def _one_dna_point(kind: str, length: int, threads: int, steps: int) -> dict:
+def _one_dna_point(model: str, length: int, threads: int, steps: int) -> dict:
     """In a fresh process: one DNA model's training step on a (1, length) 6-mer sequence."""
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = dna_model(kind)
-    vocab = model.head.out_features if hasattr(model, "head") else model.lm_head.out_features
-    return lm_step_cost(model, torch.randint(0, vocab, (1, length + 1)), steps)
+    network = dna_model(model)
+    vocab = network.head.out_features if hasattr(network, "head") else network.lm_head.out_features
+    return lm_step_cost(network, torch.randint(0, vocab, (1, length + 1)), steps)
 
 
 def section_llama(threads: int, steps: int, lengths: list[int]) -> tuple[str, dict]:
-    rows = {str(n): {kind: _point("dna", kind=kind, length=n, threads=threads, steps=steps) for kind in DNA_MODELS}
+    rows = {str(n): {kind: _point("dna", model=kind, length=n, threads=threads, steps=steps) for kind in DNA_MODELS}
             for n in lengths}
     versions = {p: provenance._version(p) for p in ("torch", "transformers")}
     names = {"seqkit_attention": "seqkit DnaLM, full attention", "seqkit_mamba2": "seqkit DnaLM, Mamba-2 (shipped)",

@@ -43,5 +43,5 @@ def test_one_training_point_reports_throughput_and_memory(monkeypatch: pytest.Mo
 def test_llama_and_seqkit_attention_dna_models_have_matched_weights() -> None:
     counts = {kind: sum(p.numel() for p in peers.dna_model(kind).parameters()) for kind in peers.DNA_MODELS}
     assert abs(counts["seqkit_attention"] - counts["llama"]) / counts["llama"] < 0.01  # like for like
-    point = peers._one_dna_point("llama", length=64, threads=1, steps=1)
+    point = peers._one_dna_point(model="llama", length=64, threads=1, steps=1)
     assert point["tokens_per_second"] > 0 and point["parameters"] == counts["llama"]
