@@ -255,9 +255,18 @@ def section_llama(threads: int, steps: int, lengths: list[int]) -> tuple[str, di
 
 
 # ---------------------------------------------------------------- 3. compiled steps
+def _step_timer_env(threads: int, times: Path) -> dict[str, str]:
+    """Environment of a console-script run timed by ``step_timer.StepTimer`` (importable from benchmarks/),
+    writing its step times to ``times``."""
+    import os
+
+    here = str(Path(__file__).resolve().parent)
+    return dict(os.environ, OMP_NUM_THREADS=str(threads), SEQKIT_STEP_TIMES=str(times),
+                PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+
+
 def compiled_run(domain: str, compile_model: bool, steps: int, threads: int, root: Path) -> dict:
     """Train ``domain``'s config for ``steps`` through its console script; its per-step times and losses."""
-    import os
 
     config = COMPILED_CONFIGS[domain]
     out = root / f"{domain}_{'compiled' if compile_model else 'eager'}"
@@ -267,9 +276,7 @@ def compiled_run(domain: str, compile_model: bool, steps: int, threads: int, roo
            "--trainer.limit_val_batches=0", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
            "--trainer.callbacks+=step_timer.StepTimer",
            f"--model.init_args.compile={str(compile_model).lower()}"]
-    here = str(Path(__file__).resolve().parent)
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), SEQKIT_STEP_TIMES=str(times),
-               PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    env = _step_timer_env(threads, times)
     print("$", " ".join(cmd[2:]), flush=True)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode:
@@ -344,13 +351,10 @@ def informer_peer(src: str, threads: int, root: Path) -> dict:
 
 def informer_ours(precision: str, threads: int, root: Path) -> dict:
     """``seqkit-forecast fit -c etth1_M_24.yaml`` at ``precision``, then ``test --ckpt_path best``."""
-    import os
 
     out = root / f"seqkit_forecast_{precision}"
     times = out / "steps.json"
-    here = str(Path(__file__).resolve().parent)
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), SEQKIT_STEP_TIMES=str(times),
-               PYTHONPATH=os.pathsep.join([here, os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    env = _step_timer_env(threads, times)
     common = ["-c", "etth1_M_24.yaml", f"--trainer.default_root_dir={out}", f"--trainer.precision={precision}",
               "--trainer.enable_progress_bar=false", "--run_name=run"]
     cli = [sys.executable, "-m", "seqkit.domains.forecast.cli"]
